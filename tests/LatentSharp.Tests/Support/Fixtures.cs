@@ -1,0 +1,70 @@
+using System.Text.Json;
+using LatentSharp.Checkpoints;
+using static TorchSharp.torch;
+
+namespace LatentSharp.Tests.Support;
+
+/// <summary>
+/// The reference tensors in ../shared/fixtures (made with diffusers/transformers; see its README).
+/// A missing fixtures folder fails the test that needs it: parity must never be skipped silently.
+/// </summary>
+public static class Fixtures
+{
+    static readonly Lazy<string> root = new(FindRoot);
+    static readonly Lazy<JsonDocument> cases = new(() => ParsePythonJson(File.ReadAllText(Path.Combine(Root, "cases.json"))));
+
+    /// <summary>The fixtures folder: $LATENTSHARP_FIXTURES, else ../shared/fixtures beside the repository.</summary>
+    public static string Root => root.Value;
+
+    public static string RepoRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "LatentSharp.sln"))) return dir.FullName;
+            throw new InvalidOperationException("cannot find the repository root (LatentSharp.sln) above " + AppContext.BaseDirectory);
+        }
+    }
+
+    public static string TinySd1 => Path.Combine(Root, "tiny-sd1");
+    public static string TinySd2 => Path.Combine(Root, "tiny-sd2");
+    public static string TinySd1Single => Path.Combine(Root, "tiny-sd1.single.safetensors");
+
+    /// <summary>The cases.json record of one case.</summary>
+    public static JsonElement Case(string name) =>
+        AllCases.FirstOrDefault(c => c.GetProperty("name").GetString() == name) is { ValueKind: JsonValueKind.Object } c
+            ? c : throw new KeyNotFoundException($"no fixture case '{name}' in cases.json");
+
+    static IEnumerable<JsonElement> AllCases => cases.Value.RootElement.GetProperty("cases").EnumerateArray();
+
+    /// <summary>Every case name of one kind (text_encoder, unet, vae_encode, scheduler, pipeline, ...).</summary>
+    public static IEnumerable<string> CasesOfKind(string kind) =>
+        AllCases.Where(c => c.GetProperty("kind").GetString() == kind).Select(c => c.GetProperty("name").GetString()!);
+
+    /// <summary>The case's suggested absolute tolerance (README: 4× the observed spread, ≥ 1e-6).</summary>
+    public static double Atol(string name) => Case(name).GetProperty("suggested_atol").GetDouble();
+
+    /// <summary>All tensors of a case, as stored (float32, int64 or float64).</summary>
+    public static Dictionary<string, Tensor> Load(string name)
+    {
+        using var file = SafetensorsFile.Open(Path.Combine(Root, Case(name).GetProperty("file").GetString()!));
+        return file.ReadAll();
+    }
+
+    public static JsonDocument TokenizerCases() =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "cases", "tokenizer.json")));
+
+    /// <summary>cases.json was written by Python, which spells non-finite floats NaN / Infinity.</summary>
+    static JsonDocument ParsePythonJson(string text) =>
+        JsonDocument.Parse(System.Text.RegularExpressions.Regex.Replace(text, @"(?<=[:\[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])", "null"));
+
+    static string FindRoot()
+    {
+        string? env = Environment.GetEnvironmentVariable("LATENTSHARP_FIXTURES");
+        string path = env ?? Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
+        if (!File.Exists(Path.Combine(path, "cases.json")))
+            throw new InvalidOperationException(
+                $"the reference fixtures are missing: expected {path}/cases.json (set LATENTSHARP_FIXTURES to their folder)");
+        return path;
+    }
+}
