@@ -28,6 +28,7 @@ public sealed class BpeMerges
     /// <summary>The symbols of one word, given as byte-level characters (<see cref="ByteLevelAlphabet"/>).</summary>
     public List<string> Apply(string word)
     {
+        ArgumentException.ThrowIfNullOrEmpty(word);
         var symbols = new List<string>(word.Length);
         for (int i = 0; i < word.Length - 1; i++) symbols.Add(word[i].ToString());
         symbols.Add(word[^1] + EndOfWord);

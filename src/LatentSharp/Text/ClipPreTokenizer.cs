@@ -48,7 +48,7 @@ public sealed class ClipPreTokenizer
         return pieces;
     }
 
-    /// <summary>The words of a text that contains no added token (used on its own by the BPE trainer).</summary>
+    /// <summary>Appends the words of a segment that holds no added token (steps 2 and 3).</summary>
     public static void AddWords(string segment, List<TextPiece> into)
     {
         if (segment.Length == 0) return;
