@@ -1,21 +1,27 @@
 namespace LatentSharp.Imaging;
 
 /// <summary>
-/// A built-in 5×7 pixel font for printable ASCII, so grids and plots can carry text with no system fonts
-/// and no native libraries. Each glyph sits in a 6×8 cell (one column and one row of spacing) and is
-/// drawn at an integer scale. Characters outside ASCII 32–126 are drawn as '?'.
+/// A built-in 5×7 pixel font for printable ASCII (g, j, p, q, y descend two rows below), so grids and
+/// plots can carry text with no system fonts and no native libraries. Each glyph sits in a 6×10 cell and
+/// is drawn at an integer scale. Characters outside ASCII 32–126 are drawn as '?'.
 /// </summary>
 public static class BitmapFont
 {
     public const int GlyphWidth = 5;
-    public const int GlyphHeight = 7;
+
+    /// <summary>Rows from the top of a capital letter to its baseline.</summary>
+    public const int CapHeight = 7;
+
+    /// <summary>Rows including the descenders.</summary>
+    public const int GlyphHeight = CapHeight + 2;
     public const int CellWidth = GlyphWidth + 1;
     public const int CellHeight = GlyphHeight + 1;
 
-    /// <summary>Distance between baselines of wrapped lines, in unscaled pixels.</summary>
-    public const int LineHeight = CellHeight + 2;
+    /// <summary>Distance between the tops of wrapped lines, in unscaled pixels.</summary>
+    public const int LineHeight = CellHeight + 1;
 
-    // Glyphs for ' ' (32) to '~' (126): seven rows of five pixels, '#' set, '.' clear.
+    // Glyphs for ' ' (32) to '~' (126): rows of five pixels, '#' set, '.' clear; seven rows down to the
+    // baseline, or nine for letters with descenders.
     static readonly string[] Glyphs =
     [
         "..... ..... ..... ..... ..... ..... .....", // space
@@ -89,17 +95,17 @@ public static class BitmapFont
         "....# ....# .##.# #..## #...# #...# .####", // d
         "..... ..... .###. #...# ##### #.... .###.", // e
         "..##. .#..# .#... ###.. .#... .#... .#...", // f
-        "..... .#### #...# #...# .#### ....# .###.", // g
+        "..... ..... .#### #...# #...# #...# .#### ....# .###.", // g
         "#.... #.... #.##. ##..# #...# #...# #...#", // h
         "..#.. ..... .##.. ..#.. ..#.. ..#.. .###.", // i
-        "...#. ..... ..##. ...#. ...#. #..#. .##..", // j
+        "...#. ..... ..##. ...#. ...#. ...#. ...#. #..#. .##..", // j
         "#.... #.... #..#. #.#.. ##... #.#.. #..#.", // k
         ".##.. ..#.. ..#.. ..#.. ..#.. ..#.. .###.", // l
         "..... ..... ##.#. #.#.# #.#.# #...# #...#", // m
         "..... ..... #.##. ##..# #...# #...# #...#", // n
         "..... ..... .###. #...# #...# #...# .###.", // o
-        "..... ..... ####. #...# ####. #.... #....", // p
-        "..... ..... .##.# #..## .#### ....# ....#", // q
+        "..... ..... ####. #...# #...# #...# ####. #.... #....", // p
+        "..... ..... .#### #...# #...# #...# .#### ....# ....#", // q
         "..... ..... #.##. ##..# #.... #.... #....", // r
         "..... ..... .###. #.... .###. ....# ####.", // s
         ".#... .#... ###.. .#... .#... .#..# ..##.", // t
@@ -107,7 +113,7 @@ public static class BitmapFont
         "..... ..... #...# #...# #...# .#.#. ..#..", // v
         "..... ..... #...# #...# #.#.# #.#.# .#.#.", // w
         "..... ..... #...# .#.#. ..#.. .#.#. #...#", // x
-        "..... ..... #...# #...# .#### ....# .###.", // y
+        "..... ..... #...# #...# #...# #...# .#### ....# .###.", // y
         "..... ..... ##### ...#. ..#.. .#... #####", // z
         "...#. ..#.. ..#.. .#... ..#.. ..#.. ...#.", // {
         "..#.. ..#.. ..#.. ..#.. ..#.. ..#.. ..#..", // |
@@ -121,9 +127,10 @@ public static class BitmapFont
     static byte[] ParseGlyph(string glyph)
     {
         var rows = glyph.Split(' ');
-        if (rows.Length != GlyphHeight || rows.Any(r => r.Length != GlyphWidth))
+        if ((rows.Length != CapHeight && rows.Length != GlyphHeight) || rows.Any(r => r.Length != GlyphWidth))
             throw new InvalidOperationException($"bad glyph data '{glyph}'");
-        return rows.Select(r => (byte)r.Aggregate(0, (bits, ch) => (bits << 1) | (ch == '#' ? 1 : 0))).ToArray();
+        return rows.Select(r => (byte)r.Aggregate(0, (bits, ch) => (bits << 1) | (ch == '#' ? 1 : 0)))
+            .Concat(new byte[GlyphHeight - rows.Length]).ToArray();
     }
 
     public static bool IsSet(char c, int x, int y)

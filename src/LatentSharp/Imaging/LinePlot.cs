@@ -102,7 +102,7 @@ public sealed class LinePlot
             image.FillRect(f.Left, py, f.Right - f.Left, 1, GridLine);
             image.FillRect(f.Left - 4, py, 4, 1, Ink);
             string label = AxisTicks.Label(y);
-            image.DrawText(label, f.Left - 6 - BitmapFont.MeasureWidth(label, Font), py - BitmapFont.GlyphHeight * Font / 2, Ink, Font);
+            image.DrawText(label, f.Left - 6 - BitmapFont.MeasureWidth(label, Font), py - BitmapFont.CapHeight * Font / 2, Ink, Font);
         }
     }
 

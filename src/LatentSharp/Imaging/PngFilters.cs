@@ -17,7 +17,7 @@ static class PngFilters
         {
             Filter(type, row, previous, scratch);
             long cost = 0;
-            foreach (byte b in scratch) cost += Math.Abs((sbyte)b);
+            foreach (byte b in scratch) cost += Math.Abs((int)(sbyte)b);
             if (cost < bestCost)
             {
                 bestCost = cost;
