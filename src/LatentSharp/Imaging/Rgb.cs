@@ -14,8 +14,6 @@ public readonly record struct Rgb(byte R, byte G, byte B)
         return new Rgb((byte)(v >> 16), (byte)(v >> 8), (byte)v);
     }
 
-    public string ToHex() => $"#{R:X2}{G:X2}{B:X2}";
-
     /// <summary>Squared Euclidean distance in RGB, the metric the shapes judge uses to name colours.</summary>
     public int DistanceSquared(Rgb other)
     {

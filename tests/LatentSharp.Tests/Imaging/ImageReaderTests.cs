@@ -26,6 +26,18 @@ public class ImageReaderTests : IDisposable
         Assert.Equal(new Rgb(127, 127, 255), image[2, 0]);
     }
 
+    // A 16x8 baseline JPEG (cjpeg -quality 95 -sample 1x1): left half #DC2828, right half #2850DC.
+    const string SmallJpeg = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAIBAQEBAQIBAQECAgICAgQDAgICAgUEBAMEBgUGBgYFBgYGBwkIBgcJBwYGCAsICQoKCgoKBggLDAsKDAkKCgr/2wBDAQICAgICAgUDAwUKBwYHCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgr/wAARCAAIABADAREAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwD53r8HP9aDl6/2sP8ABs//2Q==";
+
+    [Fact]
+    public void DecodesJpeg()
+    {
+        var image = ImageReader.Read(WriteBytes("halves.jpg", Convert.FromBase64String(SmallJpeg)));
+        Assert.Equal((16, 8), (image.Width, image.Height));
+        Assert.True(image[2, 4].DistanceSquared(new Rgb(220, 40, 40)) < 100, $"left {image[2, 4]}");
+        Assert.True(image[13, 4].DistanceSquared(new Rgb(40, 80, 220)) < 100, $"right {image[13, 4]}");
+    }
+
     [Fact]
     public void OversizedImagesAreRefusedFromTheHeader()
     {

@@ -14,7 +14,7 @@ public static class ShapesDatasetWriter
 {
     public const string MetadataFile = "metadata.jsonl";
 
-    public static void Write(ShapesDataset dataset, long count, string directory, IProgress<long>? progress = null)
+    public static void Write(ShapesDataset dataset, long count, string directory)
     {
         if (count < 1) throw new LatentSharpException($"count must be at least 1 (got {count})");
         Directory.CreateDirectory(directory);
@@ -25,7 +25,6 @@ public static class ShapesDatasetWriter
             string fileName = sample.Index.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0') + ".png";
             PngWriter.Write(Path.Combine(directory, fileName), sample.Image, Parameters(dataset, sample));
             metadata.Append(MetadataLine(fileName, sample)).Append('\n');
-            progress?.Report(sample.Index + 1);
         }
         // Written last, so a folder with metadata.jsonl has all its images.
         AtomicFile.WriteAllText(Path.Combine(directory, MetadataFile), metadata.ToString());
