@@ -1,0 +1,132 @@
+using LatentSharp.Imaging;
+
+namespace LatentSharp.Training.Data;
+
+/// <summary>Which shape/colour pairs a <see cref="ShapesDataset"/> draws from.</summary>
+public enum ShapesSplit
+{
+    /// <summary>Every pair except the held-out ones (the training data).</summary>
+    Train,
+    /// <summary>Only the held-out pairs (for evaluating composition).</summary>
+    HeldOut,
+    /// <summary>Every pair.</summary>
+    All,
+}
+
+/// <summary>One generated example: its attributes, exact geometry, caption and pixels.</summary>
+public sealed record ShapesSample(long Index, ShapeSpec Spec, ShapeGeometry Geometry, string Caption, RgbImage Image);
+
+/// <summary>
+/// The synthetic "shapes" data set: a flat background and one filled shape (circle, square, triangle,
+/// star, cross or ring) in one of eight colours, small (bounding box 14–18 px) or large (26–32 px), centred
+/// in one cell of a 3×3 grid ± 3 px, with a caption naming those attributes. Geometry is given for 64×64
+/// and scaled for other sizes. Example i depends only on (seed, i), through <see cref="DeterministicRandom"/>.
+/// <para>
+/// One departure from "cell centre ± 3 px": a shape is kept fully inside the image with a
+/// <see cref="EdgeMargin"/> px margin, so a large shape in an edge cell sits up to 7 px further in.
+/// Its centre stays inside the right third of the image, so its position word is still true.
+/// </para>
+/// </summary>
+public sealed class ShapesDataset
+{
+    public const int ReferenceSize = 64;
+    public const double SmallMin = 14, SmallMax = 18, LargeMin = 26, LargeMax = 32;
+    public const double CentreJitter = 3;
+    public const double EdgeMargin = 2;
+
+    /// <summary>Geometry is drawn in steps of a quarter pixel, so the metadata states it exactly.</summary>
+    const double GeometryStep = 0.25;
+
+    public ulong Seed { get; }
+    public int ImageSize { get; }
+    public ShapesSplit Split { get; }
+
+    public ShapesDataset(ulong seed, int imageSize = ReferenceSize, ShapesSplit split = ShapesSplit.Train)
+    {
+        if (imageSize < 16 || imageSize > 2048) throw new LatentSharpException($"shapes image size must be between 16 and 2048 (got {imageSize})");
+        Seed = seed;
+        ImageSize = imageSize;
+        Split = split;
+    }
+
+    public IEnumerable<ShapesSample> Take(long count)
+    {
+        for (long i = 0; i < count; i++) yield return Get(i);
+    }
+
+    public ShapesSample Get(long index)
+    {
+        var random = DeterministicRandom.ForItem(Seed, (ulong)index);
+        var spec = RandomSpec(random);
+        var geometry = RandomGeometry(spec, random);
+        string caption = ShapesCaptions.Compose(spec, random);
+        return new ShapesSample(index, spec, geometry, caption, Render(spec, geometry, ImageSize));
+    }
+
+    public static IReadOnlyList<(ShapeKind Shape, ShapeColor Color)> HeldOutPairs => ShapesVocabulary.HeldOutPairs;
+
+    ShapeSpec RandomSpec(DeterministicRandom random)
+    {
+        var (shape, color) = RandomPair(random);
+        ShapeColor background;
+        do background = random.Pick(ShapesVocabulary.Colors); while (background == color);
+        return new ShapeSpec(shape, color, background, random.Pick(ShapesVocabulary.Sizes), random.Pick(ShapesVocabulary.Positions));
+    }
+
+    (ShapeKind, ShapeColor) RandomPair(DeterministicRandom random)
+    {
+        if (Split == ShapesSplit.HeldOut) return random.Pick(ShapesVocabulary.HeldOutPairs);
+        while (true)
+        {
+            var shape = random.Pick(ShapesVocabulary.Shapes);
+            var color = random.Pick(ShapesVocabulary.Colors);
+            if (Split == ShapesSplit.All || !ShapesVocabulary.IsHeldOut(shape, color)) return (shape, color);
+        }
+    }
+
+    ShapeGeometry RandomGeometry(ShapeSpec spec, DeterministicRandom random)
+    {
+        double side = spec.Size == ShapeSize.Small ? random.Uniform(SmallMin, SmallMax) : random.Uniform(LargeMin, LargeMax);
+        double jitterX = random.Uniform(-CentreJitter, CentreJitter), jitterY = random.Uniform(-CentreJitter, CentreJitter);
+        return PlaceInCell(spec.Position, Quantize(side), jitterX, jitterY, ImageSize);
+    }
+
+    /// <summary>
+    /// The geometry of a shape of <paramref name="side"/> (in 64-px units) in a cell, moved by the jitter
+    /// and then inward if it would come closer than the margin to an edge; scaled to the image size.
+    /// </summary>
+    public static ShapeGeometry PlaceInCell(GridPosition position, double side, double jitterX, double jitterY, int imageSize = ReferenceSize)
+    {
+        var (column, row) = ShapesVocabulary.Cell(position);
+        double scale = imageSize / (double)ReferenceSize;
+        double scaledSide = Quantize(side * scale);
+        double lowest = Math.Ceiling((scaledSide / 2 + EdgeMargin * scale) / GeometryStep) * GeometryStep;
+        double highest = Math.Floor((imageSize - scaledSide / 2 - EdgeMargin * scale) / GeometryStep) * GeometryStep;
+        double cx = Math.Clamp(Quantize((CellCentre(column) + jitterX) * scale), lowest, highest);
+        double cy = Math.Clamp(Quantize((CellCentre(row) + jitterY) * scale), lowest, highest);
+        return new ShapeGeometry(scaledSide, cx, cy);
+    }
+
+    /// <summary>Centre of grid column or row 0, 1, 2 in 64-px units: 1/6, 3/6, 5/6 of the side.</summary>
+    static double CellCentre(int index) => ReferenceSize * (2 * index + 1) / 6.0;
+
+    static double Quantize(double v) => Math.Round(v / GeometryStep) * GeometryStep;
+
+    /// <summary>
+    /// Renders exactly the given attributes (any pair, held out or not) with the typical geometry: the
+    /// middle of the size range, centred in its cell. For evaluation references.
+    /// </summary>
+    public static RgbImage Render(ShapeSpec spec, int imageSize = ReferenceSize)
+    {
+        double side = spec.Size == ShapeSize.Small ? (SmallMin + SmallMax) / 2 : (LargeMin + LargeMax) / 2;
+        return Render(spec, PlaceInCell(spec.Position, side, 0, 0, imageSize), imageSize);
+    }
+
+    public static RgbImage Render(ShapeSpec spec, ShapeGeometry geometry, int imageSize = ReferenceSize)
+    {
+        spec.Validate();
+        var image = new RgbImage(imageSize, imageSize, ShapesVocabulary.Rgb(spec.Background));
+        ShapeRasterizer.Draw(image, spec.Shape, geometry, ShapesVocabulary.Rgb(spec.Color));
+        return image;
+    }
+}

@@ -1,0 +1,166 @@
+using LatentSharp.Imaging;
+using LatentSharp.Training.Data;
+
+namespace LatentSharp.Tests.Training;
+
+public class ShapesDatasetTests : IDisposable
+{
+    readonly string dir = Directory.CreateTempSubdirectory("ls-shapes-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    /// <summary>Bounding box (inclusive pixel indices) of pixels that differ from the background.</summary>
+    static (int Left, int Top, int Right, int Bottom) ObjectPixels(RgbImage image, Rgb background)
+    {
+        int left = int.MaxValue, top = int.MaxValue, right = -1, bottom = -1;
+        for (int y = 0; y < image.Height; y++)
+            for (int x = 0; x < image.Width; x++)
+                if (image[x, y] != background)
+                    (left, top, right, bottom) = (Math.Min(left, x), Math.Min(top, y), Math.Max(right, x), Math.Max(bottom, y));
+        return (left, top, right, bottom);
+    }
+
+    [Fact]
+    public void AttributesMatchThePixels()
+    {
+        foreach (var s in new ShapesDataset(seed: 3, split: ShapesSplit.All).Take(300))
+        {
+            var spec = s.Spec;
+            var background = ShapesVocabulary.Rgb(spec.Background);
+            var colour = ShapesVocabulary.Rgb(spec.Color);
+            Assert.NotEqual(spec.Color, spec.Background);
+            Assert.Equal(background, s.Image[0, 0]);
+
+            var (left, top, right, bottom) = ShapeRasterizer.BoundingBox(spec.Shape, s.Geometry);
+            var pixels = ObjectPixels(s.Image, background);
+            // A pointed tip may cover less of its last pixel than one subsample: allow one pixel inward.
+            Assert.InRange(pixels.Left, Math.Floor(left), Math.Floor(left) + 1);
+            Assert.InRange(pixels.Top, Math.Floor(top), Math.Floor(top) + 1);
+            Assert.InRange(pixels.Right, Math.Ceiling(right) - 2, Math.Ceiling(right) - 1);
+            Assert.InRange(pixels.Bottom, Math.Ceiling(bottom) - 2, Math.Ceiling(bottom) - 1);
+            Assert.True(left >= ShapesDataset.EdgeMargin && right <= 64 - ShapesDataset.EdgeMargin, $"{s.Index} leaves the margin");
+
+            (double min, double max) = spec.Size == ShapeSize.Small ? (ShapesDataset.SmallMin, ShapesDataset.SmallMax) : (ShapesDataset.LargeMin, ShapesDataset.LargeMax);
+            Assert.InRange(s.Geometry.Side, min, max);
+            Assert.InRange(right - left, min, max);
+
+            var (column, row) = ShapesVocabulary.Cell(spec.Position);
+            Assert.Equal(column, (int)(s.Geometry.CenterX / (64 / 3.0)));
+            Assert.Equal(row, (int)(s.Geometry.CenterY / (64 / 3.0)));
+            if (spec.Size == ShapeSize.Small)
+            {
+                Assert.InRange(s.Geometry.CenterX, 64 * (2 * column + 1) / 6.0 - 3.125, 64 * (2 * column + 1) / 6.0 + 3.125);
+                Assert.InRange(s.Geometry.CenterY, 64 * (2 * row + 1) / 6.0 - 3.125, 64 * (2 * row + 1) / 6.0 + 3.125);
+            }
+
+            // The ring's hole shows the background at the centre; every other shape is solid there.
+            var centre = s.Image[(int)s.Geometry.CenterX, (int)s.Geometry.CenterY];
+            Assert.Equal(spec.Shape == ShapeKind.Ring ? background : colour, centre);
+        }
+    }
+
+    [Fact]
+    public void HeldOutPairsAppearOnlyWhenAskedFor()
+    {
+        Assert.Equal(5, ShapesDataset.HeldOutPairs.Count);
+        var train = new ShapesDataset(seed: 11).Take(3000).Select(s => s.Spec).ToList();
+        Assert.DoesNotContain(train, s => s.IsHeldOut);
+        Assert.Equal(48 - 5, train.Select(s => (s.Shape, s.Color)).Distinct().Count());
+
+        var heldOut = new ShapesDataset(seed: 11, split: ShapesSplit.HeldOut).Take(200).Select(s => s.Spec).ToList();
+        Assert.All(heldOut, s => Assert.True(s.IsHeldOut));
+        Assert.Equal(5, heldOut.Select(s => (s.Shape, s.Color)).Distinct().Count());
+
+        Assert.Contains(new ShapesDataset(seed: 11, split: ShapesSplit.All).Take(1000), s => s.Spec.IsHeldOut);
+    }
+
+    [Fact]
+    public void CaptionsAreCanonicalHalfTheTimeAndNeverWrong()
+    {
+        var samples = new ShapesDataset(seed: 5).Take(2000).ToList();
+        int canonical = samples.Count(s => s.Caption == s.Spec.CanonicalCaption);
+        Assert.InRange(canonical, 900, 1100);
+        Assert.True(samples.Select(s => s.Caption.Replace(ShapesVocabulary.Word(s.Spec.Color), "C")).Distinct().Count() > 500, "captions vary");
+        foreach (var s in samples)
+        {
+            var words = s.Caption.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+            Assert.Contains(ShapesVocabulary.Word(s.Spec.Shape), words);
+            Assert.Equal(ShapesVocabulary.Shapes.Where(k => words.Contains(ShapesVocabulary.Word(k))), [s.Spec.Shape]);
+            Assert.Equal(ShapesVocabulary.Sizes.Where(k => words.Contains(ShapesVocabulary.Word(k))).Except([s.Spec.Size]), []);
+            var namedColours = ShapesVocabulary.Colors.Where(c => words.Contains(ShapesVocabulary.Word(c))).ToHashSet();
+            Assert.Contains(s.Spec.Color, namedColours);
+            Assert.Subset(new HashSet<ShapeColor> { s.Spec.Color, s.Spec.Background }, namedColours);
+        }
+    }
+
+    [Fact]
+    public void CanonicalCaptionIsTheSpecifiedSentence()
+    {
+        var spec = new ShapeSpec(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, ShapeSize.Large, GridPosition.Center);
+        Assert.Equal("a large red circle in the center on a blue background", spec.CanonicalCaption);
+        Assert.Equal("a small white cross at the bottom right on a black background",
+            new ShapeSpec(ShapeKind.Cross, ShapeColor.White, ShapeColor.Black, ShapeSize.Small, GridPosition.BottomRight).CanonicalCaption);
+    }
+
+    [Fact]
+    public void RenderDrawsExactlyTheRequestedHeldOutCombination()
+    {
+        var spec = new ShapeSpec(ShapeKind.Triangle, ShapeColor.Purple, ShapeColor.White, ShapeSize.Large, GridPosition.TopLeft);
+        var image = ShapesDataset.Render(spec);
+        var (left, top, right, bottom) = ObjectPixels(image, ShapesVocabulary.Rgb(ShapeColor.White));
+        Assert.InRange((left + right) / 2.0, 14, 20);
+        Assert.InRange(right - left + 1, 28, 30);
+        Assert.Equal(ShapesVocabulary.Rgb(ShapeColor.Purple), image[(left + right) / 2, bottom - 2]);
+        Assert.Throws<LatentSharpException>(() => ShapesDataset.Render(spec with { Background = ShapeColor.Purple }));
+    }
+
+    [Fact]
+    public void OtherImageSizesScaleTheGeometry()
+    {
+        var small = new ShapesDataset(seed: 9).Get(4);
+        var large = new ShapesDataset(seed: 9, imageSize: 128).Get(4);
+        Assert.Equal(small.Spec, large.Spec);
+        Assert.Equal(small.Caption, large.Caption);
+        Assert.Equal(128, large.Image.Width);
+        Assert.InRange(large.Geometry.Side / small.Geometry.Side, 1.97, 2.03);
+    }
+
+    [Fact]
+    public void TheSameSeedWritesByteIdenticalFiles()
+    {
+        string a = Path.Combine(dir, "a"), b = Path.Combine(dir, "b"), c = Path.Combine(dir, "c");
+        ShapesDatasetWriter.Write(new ShapesDataset(21), 40, a);
+        ShapesDatasetWriter.Write(new ShapesDataset(21), 40, b);
+        ShapesDatasetWriter.Write(new ShapesDataset(22), 40, c);
+        var files = Directory.GetFiles(a).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(41, files.Count);
+        Assert.All(files, f => Assert.Equal(File.ReadAllBytes(Path.Combine(a, f!)), File.ReadAllBytes(Path.Combine(b, f!))));
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(a, "metadata.jsonl")), File.ReadAllBytes(Path.Combine(c, "metadata.jsonl")));
+    }
+
+    [Fact]
+    public void MetadataFollowsTheImagefolderConventionAndDescribesEachImage()
+    {
+        ShapesDatasetWriter.Write(new ShapesDataset(2), 12, dir);
+        var lines = File.ReadAllLines(Path.Combine(dir, ShapesDatasetWriter.MetadataFile));
+        Assert.Equal(12, lines.Length);
+        var sample = new ShapesDataset(2).Get(7);
+        using var json = System.Text.Json.JsonDocument.Parse(lines[7]);
+        var root = json.RootElement;
+        Assert.Equal("00007.png", root.GetProperty("file_name").GetString());
+        Assert.Equal(sample.Caption, root.GetProperty("text").GetString());
+        Assert.Equal(sample.Spec.Shape, ShapesVocabulary.ParseShape(root.GetProperty("shape").GetString()!));
+        Assert.Equal(sample.Spec.Color, ShapesVocabulary.ParseColor(root.GetProperty("color").GetString()!));
+        Assert.Equal(sample.Spec.Background, ShapesVocabulary.ParseColor(root.GetProperty("background").GetString()!));
+        Assert.Equal(sample.Spec.Size, ShapesVocabulary.ParseSize(root.GetProperty("size").GetString()!));
+        Assert.Equal(sample.Spec.Position, ShapesVocabulary.ParsePosition(root.GetProperty("position").GetString()!));
+        Assert.Equal(sample.Geometry.CenterX, root.GetProperty("center_x").GetDouble());
+        Assert.Equal(4, root.GetProperty("bbox").GetArrayLength());
+
+        string png = Path.Combine(dir, "00007.png");
+        Assert.Equal(sample.Image.Pixels, ImageReader.Read(png).Pixels);
+        var parameters = PngMetadata.ReadParameters(png)!;
+        Assert.Equal(sample.Caption, parameters.Prompt);
+        Assert.Contains(new KeyValuePair<string, string>("Index", "7"), parameters.Extra);
+    }
+}
