@@ -28,7 +28,7 @@ public static class TensorAssert
     {
         Assert.True(expected.shape.SequenceEqual(actual.shape),
             $"{what}: shape [{string.Join(",", actual.shape)}], expected [{string.Join(",", expected.shape)}]");
-        Assert.True(expected.to_type(ScalarType.Int64).equal(actual.to_type(ScalarType.Int64)).item<bool>(), $"{what}: values differ");
+        Assert.True(expected.to_type(ScalarType.Int64).eq(actual.to_type(ScalarType.Int64)).all().item<bool>(), $"{what}: values differ");
     }
 
     public static double MaxAbsDiff(Tensor a, Tensor b)
