@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using static TorchSharp.torch;
 
 namespace LatentSharp.Schedulers;
@@ -10,7 +11,8 @@ namespace LatentSharp.Schedulers;
 public abstract class AlphaBarScheduler : Scheduler
 {
     protected AlphaBarScheduler(SchedulerConfig config, bool supportsZeroSnr)
-        : base(config, new NoiseSchedule(config, rescaleZeroSnr: supportsZeroSnr && config.RescaleBetasZeroSnr == true)) { }
+        : base(config, new NoiseSchedule(config, rescaleZeroSnr: supportsZeroSnr && config.RescaleBetasZeroSnr == true)) =>
+        RequirePredictionType("epsilon", "sample", "v_prediction");
 
     /// <summary>ᾱ of a timestep, or <paramref name="final"/> past the start of the chain (t &lt; 0).</summary>
     protected float AlphaBar(double t, float final) => t >= 0 ? Schedule.AlphaCumprod((long)t) : final;
@@ -28,7 +30,7 @@ public abstract class AlphaBarScheduler : Scheduler
             "epsilon" => (sample - modelOutput * sqrtBeta) / sqrtAlphaBar,
             "sample" => modelOutput.alias(),
             "v_prediction" => sample * sqrtAlphaBar - modelOutput * sqrtBeta,
-            var other => throw UnsupportedPrediction(other),
+            _ => throw new UnreachableException("prediction_type is checked when the sampler is built"),
         };
     }
 
@@ -41,7 +43,7 @@ public abstract class AlphaBarScheduler : Scheduler
             "epsilon" => modelOutput.alias(),
             "sample" => (sample - predictedOriginal * sqrtAlphaBar) / sqrtBeta,
             "v_prediction" => modelOutput * sqrtAlphaBar + sample * sqrtBeta,
-            var other => throw UnsupportedPrediction(other),
+            _ => throw new UnreachableException("prediction_type is checked when the sampler is built"),
         };
     }
 
@@ -56,9 +58,6 @@ public abstract class AlphaBarScheduler : Scheduler
         }
         return predictedOriginal;
     }
-
-    protected LatentSharpException UnsupportedPrediction(string predictionType) =>
-        new($"{GetType().Name}: prediction_type '{predictionType}' is not supported (epsilon, sample, v_prediction)");
 
     /// <summary>x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε with each item's own t.</summary>
     public override Tensor AddNoise(Tensor originalSamples, Tensor noise, Tensor timesteps)

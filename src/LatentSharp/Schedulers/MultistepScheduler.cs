@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using static TorchSharp.torch;
 
 namespace LatentSharp.Schedulers;
@@ -13,7 +14,8 @@ public abstract class MultistepScheduler : Scheduler
     Tensor? sigmas;
 
     protected MultistepScheduler(SchedulerConfig config, bool supportsZeroSnr)
-        : base(config, new NoiseSchedule(config, rescaleZeroSnr: supportsZeroSnr && config.RescaleBetasZeroSnr == true, finiteTerminalSigma: true)) { }
+        : base(config, new NoiseSchedule(config, rescaleZeroSnr: supportsZeroSnr && config.RescaleBetasZeroSnr == true, finiteTerminalSigma: true)) =>
+        RequirePredictionType("epsilon", "sample", "v_prediction");
 
     public override Tensor? Sigmas => sigmas;
 
@@ -84,8 +86,7 @@ public abstract class MultistepScheduler : Scheduler
             "epsilon" => (sample - modelOutput * sigma) / alpha,
             "sample" => modelOutput.alias(),
             "v_prediction" => sample * alpha - modelOutput * sigma,
-            var other => throw new LatentSharpException(
-                $"{GetType().Name}: prediction_type '{other}' is not supported (epsilon, sample, v_prediction)"),
+            _ => throw new UnreachableException("prediction_type is checked when the sampler is built"),
         };
         return Config.Thresholding == true ? DynamicThresholding.Apply(x0, Config) : x0;
     }

@@ -11,8 +11,6 @@ namespace LatentSharp.Schedulers;
 /// </summary>
 public sealed class PndmScheduler : AlphaBarScheduler
 {
-    const int PndmOrder = 4;
-
     readonly float finalAlphaCumprod;
     readonly List<Tensor> epsilonHistory = [];   // the ε of past PLMS/PRK anchor points, newest last
     Tensor? rungeKuttaSum;                         // PRK: the weighted sum of this step's four ε so far
@@ -22,7 +20,7 @@ public sealed class PndmScheduler : AlphaBarScheduler
 
     public PndmScheduler(SchedulerConfig config) : base(config, supportsZeroSnr: false)
     {
-        if (PredictionType is not ("epsilon" or "v_prediction")) throw UnsupportedPrediction(PredictionType);
+        RequirePredictionType("epsilon", "v_prediction");
         finalAlphaCumprod = FinalAlphaCumprod(setAlphaToOneByDefault: false);
     }
 
@@ -39,11 +37,13 @@ public sealed class PndmScheduler : AlphaBarScheduler
         if (SkipPrkSteps)
         {
             // The second-highest timestep is visited twice: the improved-Euler start-up needs a second ε there.
-            timesteps = [spaced[0], spaced[1], .. spaced[1..]];
+            timesteps = [spaced[0], .. spaced[1..].Take(1), .. spaced[1..]];
             prkStepCount = 0;
         }
         else
         {
+            if (numInferenceSteps < 4)
+                throw new LatentSharpException($"PNDMScheduler: the PRK start-up needs at least 4 steps (or skip_prk_steps), got {numInferenceSteps}");
             double half = NumTrainTimesteps / numInferenceSteps / 2;
             // Three RK steps over the four highest timesteps, each visiting t, the midpoint twice, then t'.
             var prk = new List<double>();

@@ -60,6 +60,14 @@ public abstract class Scheduler : IScheduler
 
     public abstract Tensor AddNoise(Tensor originalSamples, Tensor noise, Tensor timesteps);
 
+    /// <summary>Rejects a <c>prediction_type</c> the sampler cannot use, when it is built rather than at the first step.</summary>
+    protected void RequirePredictionType(params string[] supported)
+    {
+        if (!supported.Contains(PredictionType))
+            throw new LatentSharpException(
+                $"{GetType().Name}: prediction_type '{PredictionType}' is not supported ({string.Join(", ", supported)})");
+    }
+
     /// <summary>Checks the step count as diffusers does (1 … num_train_timesteps).</summary>
     protected void CheckStepCount(int numInferenceSteps)
     {
@@ -75,7 +83,7 @@ public abstract class Scheduler : IScheduler
         timesteps = dtype == ScalarType.Int64
             ? tensor(values.Select(v => (long)v).ToArray())
             : tensor(values.Select(v => (float)v).ToArray());
-        TimestepValues = timesteps.to_type(ScalarType.Float64).data<double>().ToArray();
+        TimestepValues = ValuesOf(timesteps);
         NumInferenceSteps = numInferenceSteps;
         StepIndex = null;
         BeginIndex = null;
@@ -111,9 +119,18 @@ public abstract class Scheduler : IScheduler
         return ValuesOf(timesteps).Select(t => BeginIndex ?? IndexForTimestep(t)).ToArray();
     }
 
-    protected static double ValueOf(Tensor timestep) => timestep.to_type(ScalarType.Float64).flatten()[0].item<double>();
+    protected static double ValueOf(Tensor timestep)
+    {
+        var values = ValuesOf(timestep);
+        return values.Length == 1 ? values[0] : throw new ArgumentException($"expected one timestep, got {values.Length}");
+    }
 
-    protected static double[] ValuesOf(Tensor timesteps) => timesteps.to_type(ScalarType.Float64).flatten().data<double>().ToArray();
+    protected static double[] ValuesOf(Tensor timesteps)
+    {
+        using var asDouble = timesteps.to_type(ScalarType.Float64);
+        using var contiguous = asDouble.contiguous();
+        return contiguous.data<double>().ToArray();
+    }
 
     /// <summary>A per-item coefficient as a tensor that broadcasts over a [B, …] sample.</summary>
     protected static Tensor PerItem(IEnumerable<float> values, Tensor like)

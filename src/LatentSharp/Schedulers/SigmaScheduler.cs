@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using static TorchSharp.torch;
 
 namespace LatentSharp.Schedulers;
@@ -14,7 +15,8 @@ public abstract class SigmaScheduler : Scheduler
     Tensor? sigmas;
 
     protected SigmaScheduler(SchedulerConfig config, bool supportsZeroSnr)
-        : base(config, new NoiseSchedule(config, rescaleZeroSnr: supportsZeroSnr && config.RescaleBetasZeroSnr == true, finiteTerminalSigma: true)) { }
+        : base(config, new NoiseSchedule(config, rescaleZeroSnr: supportsZeroSnr && config.RescaleBetasZeroSnr == true, finiteTerminalSigma: true)) =>
+        RequirePredictionType("epsilon", "v_prediction", "sample");
 
     public override Tensor? Sigmas => sigmas;
 
@@ -80,8 +82,7 @@ public abstract class SigmaScheduler : Scheduler
         // v = α·ε − σ_t·x₀ with α = 1/√(σ²+1), σ_t = σ·α, rewritten for x = x₀ + σε.
         "v_prediction" => modelOutput * (-sigma / MathF.Sqrt(sigma * sigma + 1f)) + sample / (sigma * sigma + 1f),
         "sample" => modelOutput.alias(),
-        var other => throw new LatentSharpException(
-            $"{GetType().Name}: prediction_type '{other}' is not supported (epsilon, v_prediction, sample)"),
+        _ => throw new UnreachableException("prediction_type is checked when the sampler is built"),
     };
 
     /// <summary>x = x₀ + σ·ε with the σ of each item's timestep (or of the begin index, for img2img).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using static TorchSharp.torch;
 
 namespace LatentSharp.Schedulers;
@@ -73,8 +74,7 @@ public sealed class UniPcMultistepScheduler : MultistepScheduler
             "epsilon" => modelOutput.alias(),
             "sample" => (sample - modelOutput * alpha) / sigma,
             "v_prediction" => modelOutput * alpha + sample * sigma,
-            var other => throw new LatentSharpException(
-                $"UniPCMultistepScheduler: prediction_type '{other}' is not supported (epsilon, sample, v_prediction)"),
+            _ => throw new UnreachableException("prediction_type is checked when the sampler is built"),
         };
     }
 

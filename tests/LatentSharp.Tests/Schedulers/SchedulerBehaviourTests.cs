@@ -29,6 +29,22 @@ public class SchedulerBehaviourTests
         Assert.Contains("algorithm_type 'sde-dpmsolver++'", e.Message);
         e = Assert.Throws<LatentSharpException>(() => SchedulerFactory.Create("euler", Sd1Config with { InterpolationType = "log_linear" }));
         Assert.Contains("interpolation_type", e.Message);
+        e = Assert.Throws<LatentSharpException>(() => SchedulerFactory.Create("pndm", Sd1Config with { PredictionType = "sample" }));
+        Assert.Contains("PndmScheduler: prediction_type 'sample' is not supported (epsilon, v_prediction)", e.Message);
+    }
+
+    [Fact]
+    public void PndmHandlesShortRuns()
+    {
+        using var plms = SchedulerFactory.Create("pndm", Sd1Config);
+        plms.SetTimesteps(1);
+        Assert.Equal([1L], plms.Timesteps.data<long>().ToArray());
+        plms.SetTimesteps(2);
+        Assert.Equal([501L, 1L, 1L], plms.Timesteps.data<long>().ToArray());
+
+        using var prk = SchedulerFactory.Create("pndm", Sd1Config with { SkipPrkSteps = false });
+        var e = Assert.Throws<LatentSharpException>(() => prk.SetTimesteps(3));
+        Assert.Contains("at least 4 steps", e.Message);
     }
 
     [Fact]
