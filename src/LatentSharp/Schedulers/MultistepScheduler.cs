@@ -10,14 +10,9 @@ namespace LatentSharp.Schedulers;
 /// </summary>
 public abstract class MultistepScheduler : Scheduler
 {
-    float[] sigmaValues = [];
-    Tensor? sigmas;
-
     protected MultistepScheduler(SchedulerConfig config, bool supportsZeroSnr)
         : base(config, new NoiseSchedule(config, rescaleZeroSnr: supportsZeroSnr && config.RescaleBetasZeroSnr == true, finiteTerminalSigma: true)) =>
         RequirePredictionType("epsilon", "sample", "v_prediction");
-
-    public override Tensor? Sigmas => sigmas;
 
     protected int SolverOrder => Config.SolverOrder ?? 2;
 
@@ -52,12 +47,11 @@ public abstract class MultistepScheduler : Scheduler
         return (sigmas.Select(s => Math.Round(NoiseSchedule.SigmaToTimestep(s, logSigmas))).ToArray(), sigmas);
     }
 
+    /// <summary>Installs the run's integer timesteps and its σs (those of the timesteps, then the final one).</summary>
     protected void SetSchedule(double[] timesteps, double[] sigmasWithFinal, int numInferenceSteps)
     {
         SetTimestepSchedule(timesteps, ScalarType.Int64, numInferenceSteps);
-        sigmas?.Dispose();
-        sigmaValues = sigmasWithFinal.Select(s => (float)s).ToArray();
-        sigmas = tensor(sigmaValues);
+        SetSigmas(sigmasWithFinal);
     }
 
     /// <summary>σ of ᾱ_0: the smallest training noise level.</summary>
@@ -66,8 +60,9 @@ public abstract class MultistepScheduler : Scheduler
     /// <summary>α_t and σ_t of step <paramref name="index"/>'s noise level.</summary>
     protected (double Alpha, double Sigma) AlphaSigma(int index)
     {
-        double alpha = 1 / Math.Sqrt((double)sigmaValues[index] * sigmaValues[index] + 1);
-        return (alpha, sigmaValues[index] * alpha);
+        double sigma = SigmaValues[index];
+        double alpha = 1 / Math.Sqrt(sigma * sigma + 1);
+        return (alpha, sigma * alpha);
     }
 
     /// <summary>λ = log α_t − log σ_t (∞ at σ = 0).</summary>
@@ -104,13 +99,11 @@ public abstract class MultistepScheduler : Scheduler
     public override Tensor AddNoise(Tensor originalSamples, Tensor noise, Tensor timesteps)
     {
         using var scope = NewDisposeScope();
-        var levels = StepIndicesForNoising(timesteps).Select(i => sigmaValues[i]).ToArray();
+        var levels = StepIndicesForNoising(timesteps).Select(i => SigmaValues[i]).ToArray();
         // In float32 like diffusers: α_t = 1/√(σ²+1), σ_t = σ·α_t.
         var alphas = levels.Select(s => 1f / MathF.Sqrt(s * s + 1f)).ToArray();
         var alpha = PerItem(alphas, originalSamples);
         var sigma = PerItem(levels.Zip(alphas, (s, a) => s * a), originalSamples);
         return (alpha * originalSamples + sigma * noise).MoveToOuterDisposeScope();
     }
-
-    protected override void DisposeSchedule() => sigmas?.Dispose();
 }

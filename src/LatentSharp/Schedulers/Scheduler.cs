@@ -10,6 +10,8 @@ namespace LatentSharp.Schedulers;
 public abstract class Scheduler : IScheduler
 {
     Tensor? timesteps;
+    Tensor? sigmas;
+    float[] sigmaValues = [];
 
     protected Scheduler(SchedulerConfig config, NoiseSchedule schedule)
     {
@@ -26,7 +28,7 @@ public abstract class Scheduler : IScheduler
 
     public Tensor Timesteps => timesteps ?? throw new InvalidOperationException($"{GetType().Name}: call SetTimesteps first");
 
-    public virtual Tensor? Sigmas => null;
+    public Tensor? Sigmas => sigmas;
 
     public virtual double InitNoiseSigma => 1.0;
 
@@ -40,6 +42,9 @@ public abstract class Scheduler : IScheduler
 
     /// <summary>The timesteps as numbers, for look-ups.</summary>
     protected double[] TimestepValues { get; private set; } = [];
+
+    /// <summary>The noise levels of the run as the float32 numbers diffusers holds (empty for ᾱ-indexed samplers).</summary>
+    protected IReadOnlyList<float> SigmaValues => sigmaValues;
 
     protected string PredictionType => Config.PredictionType ?? "epsilon";
 
@@ -88,6 +93,14 @@ public abstract class Scheduler : IScheduler
         StepIndex = null;
         BeginIndex = null;
         ResetState();
+    }
+
+    /// <summary>Installs the run's noise levels, one per timestep plus the final one (stored in float32, as diffusers does).</summary>
+    protected void SetSigmas(IEnumerable<double> sigmasWithFinal)
+    {
+        sigmas?.Dispose();
+        sigmaValues = sigmasWithFinal.Select(s => (float)s).ToArray();
+        sigmas = tensor(sigmaValues);
     }
 
     /// <summary>Forget the history of a previous run (multistep samplers).</summary>
@@ -150,12 +163,9 @@ public abstract class Scheduler : IScheduler
     public void Dispose()
     {
         timesteps?.Dispose();
+        sigmas?.Dispose();
         ResetState();
-        DisposeSchedule();
         Schedule.Dispose();
         GC.SuppressFinalize(this);
     }
-
-    /// <summary>Frees tensors a subclass derived from the schedule (σs).</summary>
-    protected virtual void DisposeSchedule() { }
 }

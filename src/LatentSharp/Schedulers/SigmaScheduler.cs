@@ -11,17 +11,9 @@ namespace LatentSharp.Schedulers;
 /// </summary>
 public abstract class SigmaScheduler : Scheduler
 {
-    float[] sigmaValues = [];
-    Tensor? sigmas;
-
     protected SigmaScheduler(SchedulerConfig config, bool supportsZeroSnr)
         : base(config, new NoiseSchedule(config, rescaleZeroSnr: supportsZeroSnr && config.RescaleBetasZeroSnr == true, finiteTerminalSigma: true)) =>
         RequirePredictionType("epsilon", "v_prediction", "sample");
-
-    public override Tensor? Sigmas => sigmas;
-
-    /// <summary>The noise levels of the run as float32 numbers (σ of each timestep, then 0).</summary>
-    protected IReadOnlyList<float> SigmaValues => sigmaValues;
 
     protected string TimestepSpacing => Config.TimestepSpacing ?? "linspace";
 
@@ -30,8 +22,8 @@ public abstract class SigmaScheduler : Scheduler
     {
         get
         {
-            if (sigmaValues.Length == 0) throw new InvalidOperationException($"{GetType().Name}: call SetTimesteps first");
-            float max = sigmaValues.Max();
+            if (SigmaValues.Count == 0) throw new InvalidOperationException($"{GetType().Name}: call SetTimesteps first");
+            float max = SigmaValues.Max();
             return TimestepSpacing is "linspace" or "trailing" ? max : MathF.Sqrt(max * max + 1f);
         }
     }
@@ -39,7 +31,7 @@ public abstract class SigmaScheduler : Scheduler
     /// <summary>x_t = x/√(σ²+1): the model was trained on variance-preserving inputs.</summary>
     public override Tensor ScaleModelInput(Tensor sample, Tensor timestep)
     {
-        float sigma = sigmaValues[CurrentStepIndex(timestep)];
+        float sigma = SigmaValues[CurrentStepIndex(timestep)];
         return sample / MathF.Sqrt(sigma * sigma + 1f);
     }
 
@@ -66,13 +58,11 @@ public abstract class SigmaScheduler : Scheduler
         return (timesteps, sigmas);
     }
 
-    /// <summary>Installs the run's σs (float32, as diffusers stores them) along with its timesteps.</summary>
+    /// <summary>Installs the run's float32 timesteps and its σs (those of the timesteps, then 0).</summary>
     protected void SetSchedule(double[] timesteps, double[] sigmasWithFinal, int numInferenceSteps)
     {
         SetTimestepSchedule(timesteps, ScalarType.Float32, numInferenceSteps);
-        sigmas?.Dispose();
-        sigmaValues = sigmasWithFinal.Select(s => (float)s).ToArray();
-        sigmas = tensor(sigmaValues);
+        SetSigmas(sigmasWithFinal);
     }
 
     /// <summary>x̂₀ from the model output at noise level σ (x is the σ-space sample).</summary>
@@ -89,9 +79,7 @@ public abstract class SigmaScheduler : Scheduler
     public override Tensor AddNoise(Tensor originalSamples, Tensor noise, Tensor timesteps)
     {
         using var scope = NewDisposeScope();
-        var sigma = PerItem(StepIndicesForNoising(timesteps).Select(i => sigmaValues[i]), originalSamples);
+        var sigma = PerItem(StepIndicesForNoising(timesteps).Select(i => SigmaValues[i]), originalSamples);
         return (originalSamples + noise * sigma).MoveToOuterDisposeScope();
     }
-
-    protected override void DisposeSchedule() => sigmas?.Dispose();
 }
