@@ -103,7 +103,15 @@ public sealed class StableDiffusionCheckpoint : IDisposable
 
     static StableDiffusionCheckpoint OpenSingleFile(string path, string? tokenizerPath)
     {
-        var file = SafetensorsFile.Open(path);
+        SafetensorsFile file;
+        try
+        {
+            file = SafetensorsFile.Open(path);
+        }
+        catch (CheckpointException) when (!System.IO.Path.GetExtension(path).Equals(".safetensors", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CheckpointException(path, "is neither a diffusers pipeline folder nor a .safetensors checkpoint");
+        }
         try
         {
             var configs = SingleFileConfigs.Infer(file);
