@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using LatentSharp.Checkpoints;
 
 namespace LatentSharp.Cli.Commands;
@@ -51,9 +50,9 @@ public sealed class InfoCommand : ICommand
         foreach (var c in components)
             output.WriteLine($"  {c.Name,-12}  {c.ClassName.PadRight(classWidth)}  {Parameters(c.Parameters),18}  {Dtypes(c.StoredDtypes),-8}  {settings[c.Name]}");
 
-        var scheduler = JsonNode.Parse(configs.SchedulerConfigJson);
-        string prediction = scheduler?["prediction_type"]?.GetValue<string>() ?? "epsilon";
-        output.WriteLine($"  {"scheduler",-12}  {scheduler?["_class_name"]?.GetValue<string>()}, prediction {prediction}");
+        string schedulerClass = DiffusersLayout.SchedulerClass(configs.SchedulerConfigJson, path);
+        string prediction = DiffusersLayout.StringField(configs.SchedulerConfigJson, "prediction_type", path) ?? "epsilon";
+        output.WriteLine($"  {"scheduler",-12}  {schedulerClass}, prediction {prediction}");
         output.WriteLine($"  {"tokenizer",-12}  {checkpoint.TokenizerPath ?? "none found (single files need a CLIP tokenizer folder or the Hugging Face cache)"}");
     }
 

@@ -36,7 +36,7 @@ public static class DiffusersLayout
         catch (JsonException e) { throw new CheckpointException(path, $"not valid JSON ({e.Message.Split('\n')[0]})"); }
         foreach (var (component, className, _, _) in Networks)
         {
-            string? declared = (index?[component] as JsonArray)?.ElementAtOrDefault(1)?.GetValue<string>();
+            string? declared = AsString((index as JsonObject)?[component] is JsonArray entry ? entry.ElementAtOrDefault(1) : null);
             if (declared != className)
                 throw new CheckpointException(path, $"{component} is {declared ?? "missing"}; LatentSharp supports {className}");
         }
@@ -80,13 +80,18 @@ public static class DiffusersLayout
     }
 
     /// <summary>The scheduler class named by a scheduler config ("_class_name").</summary>
-    public static string SchedulerClass(string schedulerConfigJson, string source)
+    public static string SchedulerClass(string schedulerConfigJson, string source) =>
+        StringField(schedulerConfigJson, "_class_name", source) ?? throw new CheckpointException(source, "scheduler config has no _class_name");
+
+    /// <summary>A string field of a JSON object (a scheduler config, say); null when absent or not a string.</summary>
+    public static string? StringField(string json, string field, string source)
     {
         try
         {
-            return JsonNode.Parse(schedulerConfigJson)?["_class_name"]?.GetValue<string>()
-                ?? throw new CheckpointException(source, "scheduler config has no _class_name");
+            return AsString((JsonNode.Parse(json) as JsonObject)?[field]);
         }
-        catch (JsonException e) { throw new CheckpointException(source, $"scheduler config is not valid JSON ({e.Message.Split('\n')[0]})"); }
+        catch (JsonException e) { throw new CheckpointException(source, $"not valid JSON ({e.Message.Split('\n')[0]})"); }
     }
+
+    static string? AsString(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var s) ? s : null;
 }

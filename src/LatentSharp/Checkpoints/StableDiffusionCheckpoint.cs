@@ -30,8 +30,10 @@ public sealed class StableDiffusionCheckpoint : IDisposable
 
     public string Path { get; }
 
-    /// <summary>The folder's or file's name without extension.</summary>
-    public string Name => System.IO.Path.GetFileNameWithoutExtension(System.IO.Path.TrimEndingDirectorySeparator(Path));
+    /// <summary>The folder's name, or the file's name without extension.</summary>
+    public string Name => IsSingleFile
+        ? System.IO.Path.GetFileNameWithoutExtension(Path)
+        : System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(Path)));
 
     /// <summary>An original single-file checkpoint (otherwise a diffusers folder).</summary>
     public bool IsSingleFile { get; }

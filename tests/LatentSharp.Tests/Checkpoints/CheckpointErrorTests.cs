@@ -134,7 +134,7 @@ public class CheckpointErrorTests
         using var temp = new TempFolder();
         string path = temp["notes.txt"];
         File.WriteAllText(path, "just some text, long enough to have a header length");
-        LoadFails(path);
+        Assert.Equal($"{path}: is neither a diffusers pipeline folder nor a .safetensors checkpoint", LoadFails(path).Message);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public class SingleFileTests
     /// <summary>The config fields that decide the network, as one comparable string.</summary>
     static string Architecture(UNet2DConditionConfig c) => string.Join(" | ",
         c.InChannels, c.OutChannels, string.Join(",", c.BlockOutChannels), c.LayersPerBlock, string.Join(",", c.DownBlockTypes),
-        string.Join(",", c.UpBlockTypes), c.CrossAttentionDim, c.TransformerLayersPerBlock, c.HeadsPerBlock().Length > 0 ? string.Join(",", c.HeadsPerBlock()) : "",
+        string.Join(",", c.UpBlockTypes), c.CrossAttentionDim, c.TransformerLayersPerBlock, string.Join(",", c.HeadsPerBlock()),
         c.UseLinearProjection, c.UpcastAttention, c.TimeEmbedDim, c.NormNumGroups, c.NormEps, c.SampleSize);
 
     [Fact]

@@ -13,8 +13,8 @@ public static class ParityCheck
         double atol = Fixtures.Atol(caseName);
         var expectedNames = reference.Keys.Where(k => k.StartsWith("out.", StringComparison.Ordinal) || k.StartsWith("dbg.", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(expectedNames);
-        var unchecked_ = expectedNames.Where(n => !actual.ContainsKey(n)).ToList();
-        Assert.True(unchecked_.Count == 0, $"{caseName}: no value computed for {string.Join(", ", unchecked_)}");
+        var notComputed = expectedNames.Where(n => !actual.ContainsKey(n)).ToList();
+        Assert.True(notComputed.Count == 0, $"{caseName}: no value computed for {string.Join(", ", notComputed)}");
         foreach (var name in expectedNames) TensorAssert.Close(reference[name], actual[name], atol, $"{caseName} {name}");
     }
 }
