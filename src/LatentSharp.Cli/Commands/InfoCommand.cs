@@ -1,0 +1,78 @@
+using System.Globalization;
+using LatentSharp.Checkpoints;
+
+namespace LatentSharp.Cli.Commands;
+
+/// <summary>`sd info PATH`: what a model folder or single-file checkpoint contains, without loading its weights.</summary>
+public sealed class InfoCommand : ICommand
+{
+    public string Name => "info";
+    public string Summary => "show a model's components, parameter counts, dtypes and key settings";
+    public string Usage => """
+        usage: sd info PATH
+
+        PATH is a diffusers pipeline folder (model_index.json, unet/, vae/, text_encoder/, ...) or an original
+        SD 1.x/2.x single-file .safetensors checkpoint. Only file headers are read.
+        """;
+
+    public int Run(Arguments args)
+    {
+        string path = args.Positional("a model folder or .safetensors file");
+        args.EnsureAllUsed();
+        if (Path.GetExtension(path).Equals(".png", StringComparison.OrdinalIgnoreCase)) return DescribeImage(path);
+        Describe(path, Console.Out);
+        return 0;
+    }
+
+    /// <summary>Writes the description of the model at <paramref name="path"/>.</summary>
+    public static void Describe(string path, TextWriter output)
+    {
+        using var checkpoint = StableDiffusionCheckpoint.Open(path);
+        var components = checkpoint.Summarize();
+        var configs = checkpoint.Configs;
+        string generation = checkpoint.Kind == StableDiffusionKind.Sd1 ? "Stable Diffusion 1.x" : "Stable Diffusion 2.x";
+        string format = checkpoint.IsSingleFile ? "single-file checkpoint" : "diffusers folder";
+        output.WriteLine($"{checkpoint.Name}: {generation}, {format} ({Path.GetFullPath(path)})");
+
+        var text = configs.TextEncoder;
+        var unet = configs.Unet;
+        var vae = configs.Vae;
+        var settings = new Dictionary<string, string>
+        {
+            ["text_encoder"] = $"hidden {text.HiddenSize}, {text.NumHiddenLayers} layers, {text.NumAttentionHeads} heads, {text.HiddenAct}",
+            ["unet"] = $"block_out_channels {List(unet.BlockOutChannels)}, layers {unet.LayersPerBlock}, heads {List(unet.HeadsPerBlock())}, " +
+                       $"cross_attention_dim {unet.CrossAttentionDim}, linear projection {YesNo(unet.UseLinearProjection)}, " +
+                       $"in_channels {unet.InChannels}, sample size {unet.SampleSize?.ToString(CultureInfo.InvariantCulture) ?? "unset"}",
+            ["vae"] = $"block_out_channels {List(vae.BlockOutChannels)}, latent channels {vae.LatentChannels}, " +
+                      $"scaling factor {vae.ScalingFactor.ToString(CultureInfo.InvariantCulture)}",
+        };
+        int classWidth = components.Max(c => c.ClassName.Length);
+        foreach (var c in components)
+            output.WriteLine($"  {c.Name,-12}  {c.ClassName.PadRight(classWidth)}  {Parameters(c.Parameters),18}  {Dtypes(c.StoredDtypes),-8}  {settings[c.Name]}");
+
+        string schedulerClass = DiffusersLayout.SchedulerClass(configs.SchedulerConfigJson, path);
+        string prediction = DiffusersLayout.StringField(configs.SchedulerConfigJson, "prediction_type", path) ?? "epsilon";
+        output.WriteLine($"  {"scheduler",-12}  {schedulerClass}, prediction {prediction}");
+        output.WriteLine($"  {"tokenizer",-12}  {checkpoint.TokenizerPath ?? "none found (single files need a CLIP tokenizer folder or the Hugging Face cache)"}");
+    }
+
+    /// <summary>PNG files will show the generation parameters stored in them (Imaging's PNG metadata reader).</summary>
+    static int DescribeImage(string path) =>
+        throw new LatentSharpException($"{path}: showing the generation parameters of a PNG is not supported yet");
+
+    static string Parameters(long n) =>
+        (n >= 1_000_000 ? $"{n / 1e6:0.0}M" : $"{n / 1e3:0.0}K").PadLeft(7) + " params";
+
+    static string Dtypes(IReadOnlyList<string> stored) => string.Join("+", stored.Select(d => d switch
+    {
+        "F32" => "float32",
+        "F16" => "float16",
+        "BF16" => "bfloat16",
+        "F64" => "float64",
+        _ => d,
+    }));
+
+    static string List(IEnumerable<int> values) => $"[{string.Join(", ", values)}]";
+
+    static string YesNo(bool value) => value ? "yes" : "no";
+}

@@ -1,0 +1,31 @@
+using LatentSharp.UNet;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LatentSharp.Autoencoder;
+
+/// <summary>Decoder level: residual blocks, then (except at the last level) a ×2 nearest upsampler with a conv.</summary>
+public sealed class UpDecoderBlock2D : nn.Module<Tensor, Tensor>
+{
+    readonly ModuleList<ResnetBlock2D> resnets;
+    readonly ModuleList<Upsample2D>? upsamplers;
+
+    public UpDecoderBlock2D(long inChannels, long outChannels, int layers, ResnetSettings resnet, bool addUpsample, Device? device = null)
+        : base(nameof(UpDecoderBlock2D))
+    {
+        resnets = nn.ModuleList(Enumerable.Range(0, layers)
+            .Select(i => new ResnetBlock2D(i == 0 ? inChannels : outChannels, outChannels, resnet, device)).ToArray());
+        if (addUpsample) upsamplers = nn.ModuleList(new Upsample2D(outChannels, device));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hiddenStates)
+    {
+        using var scope = NewDisposeScope();
+        var h = hiddenStates;
+        foreach (var resnet in resnets) h = resnet.forward(h, null);
+        if (upsamplers != null) foreach (var up in upsamplers) h = up.forward(h, null);
+        return h.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,47 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LatentSharp.Layers;
+
+/// <summary>
+/// Group normalisation that always computes its statistics in float32 and returns the input's dtype
+/// (the LDM code's <c>GroupNorm32</c>), so a half-precision model keeps exact norms. Parameters are
+/// <c>weight</c> and <c>bias</c>, as in torch.nn.GroupNorm.
+/// </summary>
+public sealed class GroupNorm32 : nn.Module<Tensor, Tensor>, IHasReplaceableParameters
+{
+    readonly long numGroups;
+    readonly double eps;
+    Parameter weight;
+    Parameter bias;
+
+    public GroupNorm32(long numGroups, long numChannels, double eps, Device? device = null) : base(nameof(GroupNorm32))
+    {
+        if (numGroups <= 0 || numChannels % numGroups != 0)
+            throw new ArgumentException($"GroupNorm: {numChannels} channels cannot be split into {numGroups} groups");
+        this.numGroups = numGroups;
+        this.eps = eps;
+        weight = new Parameter(ones(numChannels, device: device).DetachFromDisposeScope());
+        bias = new Parameter(zeros(numChannels, device: device).DetachFromDisposeScope());
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        if (input.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32)
+            return nn.functional.group_norm(input, numGroups, weight, bias, eps);
+        using var scope = NewDisposeScope();
+        var output = nn.functional.group_norm(input.to_type(ScalarType.Float32), numGroups,
+            weight.to_type(ScalarType.Float32), bias.to_type(ScalarType.Float32), eps);
+        return output.to_type(input.dtype).MoveToOuterDisposeScope();
+    }
+
+    void IHasReplaceableParameters.ReplaceParameters(Func<Parameter, Parameter> replace)
+    {
+        weight = replace(weight);
+        bias = replace(bias);
+        ConditionallyRegisterParameter(nameof(weight), weight);
+        ConditionallyRegisterParameter(nameof(bias), bias);
+    }
+}

@@ -1,0 +1,37 @@
+using static TorchSharp.torch;
+
+namespace LatentSharp.Layers;
+
+/// <summary>
+/// Multi-head softmax attention on projected queries, keys and values, through LibTorch's fused
+/// scaled_dot_product_attention: scores are scaled by head_dim^-0.5 and the softmax runs in float32
+/// (LibTorch accumulates half-precision inputs in float32).
+/// </summary>
+public static class ScaledDotProductAttention
+{
+    /// <param name="query">[B, N, heads·head_dim]</param>
+    /// <param name="key">[B, M, heads·head_dim]</param>
+    /// <param name="value">[B, M, heads·head_dim]</param>
+    /// <param name="additiveMask">Added to the scores, broadcastable to [B, heads, N, M]; null for none.</param>
+    /// <param name="upcast">Compute in float32 even when the inputs are half precision (diffusers' upcast_attention).</param>
+    /// <returns>[B, N, heads·head_dim] in the query's dtype.</returns>
+    public static Tensor Compute(Tensor query, Tensor key, Tensor value, long heads, Tensor? additiveMask = null, bool upcast = false)
+    {
+        using var scope = NewDisposeScope();
+        var dtype = query.dtype;
+        if (upcast && dtype != ScalarType.Float32)
+        {
+            query = query.to_type(ScalarType.Float32);
+            key = key.to_type(ScalarType.Float32);
+            value = value.to_type(ScalarType.Float32);
+        }
+        long batch = query.shape[0], queries = query.shape[1], inner = query.shape[2];
+        long headDim = inner / heads;
+        var output = nn.functional.scaled_dot_product_attention(
+            SplitHeads(query, heads, headDim), SplitHeads(key, heads, headDim), SplitHeads(value, heads, headDim), additiveMask);
+        return output.transpose(1, 2).reshape(batch, queries, inner).to_type(dtype).MoveToOuterDisposeScope();
+    }
+
+    static Tensor SplitHeads(Tensor x, long heads, long headDim) =>
+        x.view(x.shape[0], x.shape[1], heads, headDim).transpose(1, 2);
+}

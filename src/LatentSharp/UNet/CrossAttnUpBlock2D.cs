@@ -1,0 +1,40 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LatentSharp.UNet;
+
+/// <summary>Expanding level with attention: (residual block over [input ‖ skip], spatial transformer) pairs, then an optional upsampler.</summary>
+public sealed class CrossAttnUpBlock2D : UNetUpBlock
+{
+    readonly ModuleList<Transformer2DModel> attentions;
+    readonly ModuleList<ResnetBlock2D> resnets;
+    readonly ModuleList<Upsample2D>? upsamplers;
+
+    /// <param name="inChannels">Channels of the deepest skip this block consumes (from the next-shallower down level).</param>
+    /// <param name="prevOutputChannels">Channels coming up from the previous (deeper) up block.</param>
+    public CrossAttnUpBlock2D(long inChannels, long prevOutputChannels, long outChannels, int layers, ResnetSettings resnet,
+        CrossAttentionSettings attention, bool addUpsample, Device? device = null)
+        : base(nameof(CrossAttnUpBlock2D))
+    {
+        resnets = nn.ModuleList(Enumerable.Range(0, layers)
+            .Select(i => new ResnetBlock2D(UpBlockChannels.ResnetInput(i, layers, inChannels, prevOutputChannels, outChannels), outChannels, resnet, device))
+            .ToArray());
+        attentions = nn.ModuleList(Enumerable.Range(0, layers)
+            .Select(_ => new Transformer2DModel(outChannels, attention, device)).ToArray());
+        if (addUpsample) upsamplers = nn.ModuleList(new Upsample2D(outChannels, device));
+        RegisterComponents();
+    }
+
+    public override int Layers => resnets.Count;
+
+    public override Tensor Forward(Tensor hiddenStates, IReadOnlyList<Tensor> skips, Tensor temb, Tensor encoderHiddenStates, long[]? upsampleSize)
+    {
+        using var scope = NewDisposeScope();
+        var h = hiddenStates;
+        for (int i = 0; i < resnets.Count; i++)
+            h = attentions[i].forward(resnets[i].forward(cat([h, skips[^(i + 1)]], 1), temb), encoderHiddenStates);
+        if (upsamplers != null) foreach (var up in upsamplers) h = up.forward(h, upsampleSize);
+        return h.MoveToOuterDisposeScope();
+    }
+}

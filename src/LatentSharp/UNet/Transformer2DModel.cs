@@ -1,0 +1,59 @@
+using LatentSharp.Layers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LatentSharp.UNet;
+
+/// <summary>
+/// Spatial transformer: GroupNorm, projection in, BasicTransformerBlocks over the H·W image tokens,
+/// projection out, plus the input (residual). The projections are 1×1 convolutions (SD 1.x) or Linear
+/// layers applied after flattening (SD 2.x, use_linear_projection).
+/// </summary>
+public sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
+{
+    // diffusers builds this GroupNorm with eps 1e-6 whatever the U-Net's norm_eps.
+    const double GroupNormEps = 1e-6;
+
+    readonly GroupNorm32 norm;
+    readonly nn.Module<Tensor, Tensor> proj_in;
+    readonly ModuleList<BasicTransformerBlock> transformer_blocks;
+    readonly nn.Module<Tensor, Tensor> proj_out;
+    readonly bool linearProjection;
+
+    public Transformer2DModel(long channels, CrossAttentionSettings settings, Device? device = null) : base(nameof(Transformer2DModel))
+    {
+        long headDim = channels / settings.Heads;
+        long inner = settings.Heads * headDim;
+        linearProjection = settings.UseLinearProjection;
+        norm = new GroupNorm32(settings.NormGroups, channels, GroupNormEps, device);
+        proj_in = linearProjection ? nn.Linear(channels, inner, device: device) : nn.Conv2d(channels, inner, 1, device: device);
+        transformer_blocks = nn.ModuleList(Enumerable.Range(0, settings.TransformerLayers)
+            .Select(_ => new BasicTransformerBlock(inner, settings.Heads, headDim, settings.CrossAttentionDim,
+                settings.OnlyCrossAttention, settings.UpcastAttention, device))
+            .ToArray());
+        proj_out = linearProjection ? nn.Linear(inner, channels, device: device) : nn.Conv2d(inner, channels, 1, device: device);
+        RegisterComponents();
+    }
+
+    /// <param name="hiddenStates">[B, C, H, W]</param>
+    /// <param name="encoderHiddenStates">[B, M, cross_attention_dim]</param>
+    public override Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates)
+    {
+        using var scope = NewDisposeScope();
+        long batch = hiddenStates.shape[0], height = hiddenStates.shape[2], width = hiddenStates.shape[3];
+        var h = norm.forward(hiddenStates);
+        h = linearProjection ? proj_in.forward(ToTokens(h)) : ToTokens(proj_in.forward(h));
+        foreach (var block in transformer_blocks) h = block.forward(h, encoderHiddenStates);
+        h = linearProjection ? ToImage(proj_out.forward(h), height, width) : proj_out.forward(ToImage(h, height, width));
+        return (h + hiddenStates).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>[B, C, H, W] → [B, H·W, C]</summary>
+    static Tensor ToTokens(Tensor image) =>
+        image.permute(0, 2, 3, 1).reshape(image.shape[0], image.shape[2] * image.shape[3], image.shape[1]);
+
+    /// <summary>[B, H·W, C] → [B, C, H, W]</summary>
+    static Tensor ToImage(Tensor tokens, long height, long width) =>
+        tokens.reshape(tokens.shape[0], height, width, tokens.shape[2]).permute(0, 3, 1, 2).contiguous();
+}

@@ -1,0 +1,15 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentSharp.UNet;
+
+/// <summary>One level of the U-Net's expanding path.</summary>
+public abstract class UNetUpBlock(string name) : nn.Module(name)
+{
+    /// <summary>How many skip connections the block consumes (one per layer).</summary>
+    public abstract int Layers { get; }
+
+    /// <param name="skips">The skip connections for this block, in the order they were produced; the last is used first.</param>
+    /// <param name="upsampleSize">[H, W] for the upsampler when it must match an odd-sized skip; null to double.</param>
+    public abstract Tensor Forward(Tensor hiddenStates, IReadOnlyList<Tensor> skips, Tensor temb, Tensor encoderHiddenStates, long[]? upsampleSize);
+}

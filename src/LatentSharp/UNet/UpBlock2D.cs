@@ -1,0 +1,36 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LatentSharp.UNet;
+
+/// <summary>Expanding level without attention: residual blocks over [input ‖ skip], then an optional upsampler.</summary>
+public sealed class UpBlock2D : UNetUpBlock
+{
+    readonly ModuleList<ResnetBlock2D> resnets;
+    readonly ModuleList<Upsample2D>? upsamplers;
+
+    /// <param name="inChannels">Channels of the deepest skip this block consumes (from the next-shallower down level).</param>
+    /// <param name="prevOutputChannels">Channels coming up from the previous (deeper) up block.</param>
+    public UpBlock2D(long inChannels, long prevOutputChannels, long outChannels, int layers, ResnetSettings resnet, bool addUpsample, Device? device = null)
+        : base(nameof(UpBlock2D))
+    {
+        resnets = nn.ModuleList(Enumerable.Range(0, layers)
+            .Select(i => new ResnetBlock2D(UpBlockChannels.ResnetInput(i, layers, inChannels, prevOutputChannels, outChannels), outChannels, resnet, device))
+            .ToArray());
+        if (addUpsample) upsamplers = nn.ModuleList(new Upsample2D(outChannels, device));
+        RegisterComponents();
+    }
+
+    public override int Layers => resnets.Count;
+
+    public override Tensor Forward(Tensor hiddenStates, IReadOnlyList<Tensor> skips, Tensor temb, Tensor encoderHiddenStates, long[]? upsampleSize)
+    {
+        using var scope = NewDisposeScope();
+        var h = hiddenStates;
+        for (int i = 0; i < resnets.Count; i++)
+            h = resnets[i].forward(cat([h, skips[^(i + 1)]], 1), temb);
+        if (upsamplers != null) foreach (var up in upsamplers) h = up.forward(h, upsampleSize);
+        return h.MoveToOuterDisposeScope();
+    }
+}
