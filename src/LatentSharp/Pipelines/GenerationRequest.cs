@@ -1,0 +1,62 @@
+using LatentSharp.Imaging;
+using static TorchSharp.torch;
+
+namespace LatentSharp.Pipelines;
+
+/// <summary>
+/// What to generate. Text-to-image needs only a prompt; an <see cref="Image"/> makes it image-to-image,
+/// and an image plus a <see cref="Mask"/> makes it inpainting. Unset sizes and sampler come from the model.
+/// </summary>
+public sealed record GenerationRequest
+{
+    public required string Prompt { get; init; }
+
+    /// <summary>What to steer away from; the empty string is the unconditional embedding.</summary>
+    public string NegativePrompt { get; init; } = "";
+
+    /// <summary>Image width in pixels, a multiple of 8; null: the image's width, else the model's default.</summary>
+    public int? Width { get; init; }
+
+    public int? Height { get; init; }
+
+    public int Steps { get; init; } = 25;
+
+    /// <summary>Classifier-free guidance scale s: ε = ε_u + s·(ε_c − ε_u). At s ≤ 1 the unconditional pass is skipped.</summary>
+    public double GuidanceScale { get; init; } = 7.5;
+
+    /// <summary>Image i of the batch draws all its noise from a CPU generator seeded <c>Seed + i</c>, as diffusers does.</summary>
+    public long Seed { get; init; }
+
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>A sampler name (<c>SchedulerFactory.Names</c>); null: the model's own scheduler.</summary>
+    public string? Scheduler { get; init; }
+
+    /// <summary>diffusers' clip_skip: condition on the output of the k-th layer before the last (0 = the last).</summary>
+    public int ClipSkip { get; init; }
+
+    /// <summary>Starting latents [B, C, h, w], used exactly as diffusers' <c>latents=</c> (scaled by init_noise_sigma).</summary>
+    public Tensor? InitialLatents { get; init; }
+
+    /// <summary>The input image of image-to-image and inpainting.</summary>
+    public RgbImage? Image { get; init; }
+
+    /// <summary>How much of the image to repaint, in (0, 1]; null: 0.8 for image-to-image, 1.0 for inpainting (diffusers' defaults).</summary>
+    public double? Strength { get; init; }
+
+    /// <summary>Inpainting mask: white is repainted, black is kept (grey is thresholded at 50%).</summary>
+    public RgbImage? Mask { get; init; }
+
+    /// <summary>Blur radius in pixels applied to the mask before use (AUTOMATIC1111's "mask blur").</summary>
+    public int MaskBlur { get; init; }
+
+    /// <summary>Repaint the black part instead of the white part.</summary>
+    public bool InvertMask { get; init; }
+
+    public GenerationMode Mode => Image is null ? GenerationMode.TextToImage
+        : Mask is null ? GenerationMode.ImageToImage : GenerationMode.Inpainting;
+
+    public double EffectiveStrength => Strength ?? (Mode == GenerationMode.Inpainting ? 1.0 : 0.8);
+}
+
+public enum GenerationMode { TextToImage, ImageToImage, Inpainting }

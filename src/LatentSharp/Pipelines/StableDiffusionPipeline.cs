@@ -1,0 +1,244 @@
+using LatentSharp.Checkpoints;
+using LatentSharp.Imaging;
+using LatentSharp.Schedulers;
+using LatentSharp.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentSharp.Pipelines;
+
+/// <summary>
+/// Text-to-image, image-to-image and inpainting with one Stable Diffusion model: prompt → context
+/// vectors, noise → (scheduler loop with classifier-free guidance) → latents → VAE decoder → images.
+/// Matches diffusers' StableDiffusion(Img2Img|Inpaint)Pipeline given the same starting noise.
+/// One generation at a time per instance (schedulers keep state); the model itself is shared read-only.
+/// </summary>
+public sealed class StableDiffusionPipeline : IDisposable
+{
+    public StableDiffusionPipeline(StableDiffusionModel model, ClipTokenizer tokenizer)
+    {
+        Model = model;
+        Tokenizer = tokenizer;
+        SchedulerConfig = SchedulerConfig.FromJson(model.SchedulerConfigJson);
+    }
+
+    /// <summary>Loads a diffusers folder or single-file checkpoint and its tokenizer.</summary>
+    public static StableDiffusionPipeline Load(string path, ScalarType dtype = ScalarType.Float32, string? tokenizerPath = null)
+    {
+        var model = StableDiffusionModel.Load(path, dtype, tokenizerPath);
+        try
+        {
+            return new StableDiffusionPipeline(model, ClipTokenizer.FromFolder(model.RequireTokenizerPath()));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    public StableDiffusionModel Model { get; }
+    public ClipTokenizer Tokenizer { get; }
+
+    /// <summary>The model's own scheduler config (its noise schedule; samplers are swapped onto it).</summary>
+    public SchedulerConfig SchedulerConfig { get; }
+
+    /// <summary>Receives warnings (e.g. a prompt truncated to 77 tokens). Default: none.</summary>
+    public Action<string>? Warn { get; set; }
+
+    /// <summary>Pixels per latent pixel: 2^(VAE levels − 1), 8 for SD.</summary>
+    public int VaeScaleFactor => 1 << (Model.Vae.Config.BlockOutChannels.Length - 1);
+
+    public int DefaultWidth => (Model.Unet.Config.SampleSize ?? 64) * VaeScaleFactor;
+    public int DefaultHeight => DefaultWidth;
+
+    /// <summary>The sampler name of the model's own scheduler (used when a request names none).</summary>
+    public string DefaultSampler => SamplerNames.FromConfig(SchedulerConfig);
+
+    public GenerationResult Generate(GenerationRequest request, Action<StepProgress>? onStep = null,
+        CancellationToken cancellation = default)
+    {
+        RequestValidation.Check(request, Model.Unet.Config.InChannels);
+        var (width, height) = ResolveSize(request);
+        using var image = request.Image is { } img ? ImageTensors.ToUnitRange(Fit(img, width, height)) : null;
+        using var mask = request.Mask is { } m ? ImageTensors.ToUnitRange(Fit(m, width, height)) : null;
+        return Generate(request, width, height, image, mask, onStep, cancellation);
+    }
+
+    /// <summary>The core, with the input image and mask as [1, 3, H, W] tensors in [0, 1] (the parity tests feed tensors).</summary>
+    internal GenerationResult Generate(GenerationRequest request, int width, int height, Tensor? image, Tensor? mask,
+        Action<StepProgress>? onStep, CancellationToken cancellation)
+    {
+        RequestValidation.Check(request, Model.Unet.Config.InChannels);
+        using var inference = torch.inference_mode();
+        int batch = request.BatchSize;
+        long[] seeds = Enumerable.Range(0, batch).Select(i => request.Seed + i).ToArray();
+        using var noise = new NoiseSource(seeds);
+        string sampler = request.Scheduler ?? DefaultSampler;
+        using var scheduler = request.Scheduler is null
+            ? SchedulerFactory.FromConfig(SchedulerConfig)
+            : SchedulerFactory.Create(request.Scheduler, SchedulerConfig);
+        scheduler.SetTimesteps(request.Steps);
+
+        bool guided = ClassifierFreeGuidance.IsActive(request.GuidanceScale);
+        var prompts = new PromptEncoder(Tokenizer, Model.TextEncoder) { Warn = Warn };
+        using var context = prompts.EncodeBatch(request.Prompt, request.NegativePrompt, batch, guided, request.ClipSkip);
+        long[] shape = [batch, Model.Vae.Config.LatentChannels, height / VaeScaleFactor, width / VaeScaleFactor];
+
+        using var start = request.Mode switch
+        {
+            GenerationMode.TextToImage => StartFromNoise(request, scheduler, noise, shape),
+            GenerationMode.ImageToImage => StartFromImage(request, scheduler, noise, shape, image!),
+            _ => StartInpainting(request, scheduler, noise, shape, image!, mask!),
+        };
+        var loop = new DenoisingLoop
+        {
+            Unet = Model.Unet, Scheduler = scheduler, Context = context, GuidanceScale = request.GuidanceScale, Noise = noise,
+            ExtraChannels = start.ExtraChannels, AfterStep = start.AfterStep, OnStep = onStep, Cancellation = cancellation,
+        };
+        var latents = loop.Run(start.Latents, start.Timesteps);
+        try
+        {
+            var decoded = DecodeLatents(latents);
+            var images = ImageTensors.FromUnitRange(decoded);
+            var parameters = seeds.Select(seed => Describe(request, sampler, seed, width, height)).ToArray();
+            return new GenerationResult(images, parameters, seeds, latents, decoded);
+        }
+        catch
+        {
+            latents.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Latents → images [B, 3, H, W] in [0, 1]: vae.decode(z / scaling_factor), then (x/2 + 0.5).clamp(0, 1).</summary>
+    public Tensor DecodeLatents(Tensor latents)
+    {
+        using var inference = torch.inference_mode();
+        using var scope = NewDisposeScope();
+        var vaeType = Model.Vae.parameters().First().dtype;
+        // One image at a time: a batch of large images would multiply the decoder's peak memory.
+        var images = Enumerable.Range(0, (int)latents.shape[0]).Select(i =>
+        {
+            using var itemScope = NewDisposeScope();
+            var z = latents.narrow(0, i, 1) / Model.Vae.Config.ScalingFactor;
+            var x = Model.Vae.Decode(z.to(vaeType)).to(ScalarType.Float32);
+            return (x / 2 + 0.5).clamp(0, 1).MoveToOuterDisposeScope();
+        }).ToList();
+        return cat(images, 0).MoveToOuterDisposeScope();
+    }
+
+    sealed record LoopStart(Tensor Latents, Tensor Timesteps, Tensor? ExtraChannels = null, Func<int, Tensor, Tensor>? AfterStep = null,
+        IDisposable? Owned = null) : IDisposable
+    {
+        public void Dispose()
+        {
+            Latents.Dispose();
+            Timesteps.Dispose();
+            ExtraChannels?.Dispose();
+            Owned?.Dispose();
+        }
+    }
+
+    LoopStart StartFromNoise(GenerationRequest request, IScheduler scheduler, NoiseSource noise, long[] shape)
+    {
+        if (request.InitialLatents is { } given && !given.shape.SequenceEqual(shape))
+            throw new LatentSharpException(
+                $"initial latents have shape [{string.Join(", ", given.shape)}], expected [{string.Join(", ", shape)}] for this size and batch");
+        return new LoopStart(LatentPreparation.InitialNoise(shape, scheduler, noise, request.InitialLatents), scheduler.Timesteps.alias());
+    }
+
+    LoopStart StartFromImage(GenerationRequest request, IScheduler scheduler, NoiseSource noise, long[] shape, Tensor image)
+    {
+        using var scope = NewDisposeScope();
+        var timesteps = LatentPreparation.StrengthTimesteps(scheduler, request.Steps, request.EffectiveStrength);
+        var imageLatents = LatentPreparation.EncodeImage(Model.Vae, ToModelSpace(image, shape[0]), noise);
+        var latents = LatentPreparation.NoiseTo(scheduler, imageLatents, noise.Randn(shape), timesteps[0]);
+        return new LoopStart(latents.MoveToOuterDisposeScope(), timesteps.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Inpainting, in diffusers' draw order (image latents, noise, masked-image latents). A 9-channel U-Net
+    /// sees the mask and the masked image's latents beside the sample; an ordinary one gets the known
+    /// region re-noised to the current level and pasted back after every step.
+    /// </summary>
+    LoopStart StartInpainting(GenerationRequest request, IScheduler scheduler, NoiseSource noise, long[] shape, Tensor image, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        bool inpaintingUnet = Model.Unet.Config.InChannels == 9;
+        double strength = request.EffectiveStrength;
+        bool fromPureNoise = strength >= 1.0;
+        var keep = InpaintingMask.Prepare(mask, request.MaskBlur, request.InvertMask);
+        var pixels = ToModelSpace(image, shape[0]);
+        var timesteps = LatentPreparation.StrengthTimesteps(scheduler, request.Steps, strength);
+
+        var imageLatents = !inpaintingUnet || !fromPureNoise ? LatentPreparation.EncodeImage(Model.Vae, pixels, noise) : null;
+        var initialNoise = noise.Randn(shape);
+        var latents = fromPureNoise
+            ? initialNoise * scheduler.InitNoiseSigma
+            : LatentPreparation.NoiseTo(scheduler, imageLatents!, initialNoise, timesteps[0]);
+        var latentMask = InpaintingMask.ToLatentSize(keep, shape[2], shape[3]).repeat(shape[0], 1, 1, 1);
+
+        if (inpaintingUnet)
+        {
+            var maskedImageLatents = LatentPreparation.EncodeImage(Model.Vae, pixels * (keep < 0.5), noise);
+            var extra = cat([latentMask, maskedImageLatents], 1);
+            return new LoopStart(latents.MoveToOuterDisposeScope(), timesteps.MoveToOuterDisposeScope(), extra.MoveToOuterDisposeScope());
+        }
+
+        // diffusers draws the masked image's posterior noise even when a 4-channel U-Net never uses it;
+        // drawing it too keeps every later draw (ancestral samplers) on diffusers' stream.
+        noise.Randn(shape).Dispose();
+        var known = new KnownRegion(imageLatents!.MoveToOuterDisposeScope(), initialNoise.MoveToOuterDisposeScope(),
+            latentMask.MoveToOuterDisposeScope(), timesteps.MoveToOuterDisposeScope(), scheduler);
+        return new LoopStart(latents.MoveToOuterDisposeScope(), known.Timesteps.alias(), AfterStep: known.Blend, Owned: known);
+    }
+
+    /// <summary>The kept part of an inpainting image, pasted back after each step at the next step's noise level.</summary>
+    sealed class KnownRegion(Tensor imageLatents, Tensor noise, Tensor mask, Tensor timesteps, IScheduler scheduler) : IDisposable
+    {
+        public Tensor Timesteps => timesteps;
+
+        public Tensor Blend(int step, Tensor latents)
+        {
+            var known = step < timesteps.shape[0] - 1
+                ? scheduler.AddNoise(imageLatents, noise, timesteps[step + 1].reshape(1).repeat(imageLatents.shape[0]))
+                : imageLatents.alias();
+            return (1 - mask) * known + mask * latents;
+        }
+
+        public void Dispose()
+        {
+            imageLatents.Dispose();
+            noise.Dispose();
+            mask.Dispose();
+            timesteps.Dispose();
+        }
+    }
+
+    static Tensor ToModelSpace(Tensor unitImage, long batch) => (unitImage * 2 - 1).repeat(batch, 1, 1, 1);
+
+    (int Width, int Height) ResolveSize(GenerationRequest r) => (
+        r.Width ?? (r.Image is { } i && i.Width % 8 == 0 ? i.Width : DefaultWidth),
+        r.Height ?? (r.Image is { } j && j.Height % 8 == 0 ? j.Height : DefaultHeight));
+
+    /// <summary>The input image at the generation size (Lanczos, as diffusers' image processor resizes).</summary>
+    static RgbImage Fit(RgbImage image, int width, int height) =>
+        image.Width == width && image.Height == height ? image : Resampling.Resize(image, width, height, ResampleFilter.Lanczos);
+
+    GenerationParameters Describe(GenerationRequest r, string sampler, long seed, int width, int height)
+    {
+        var extra = new List<KeyValuePair<string, string>>();
+        // AUTOMATIC1111 counts clip skip from 1 (= the last layer); diffusers from 0.
+        if (r.ClipSkip > 0) extra.Add(new("Clip skip", (r.ClipSkip + 1).ToString()));
+        extra.Add(new("Version", "LatentSharp"));
+        return new GenerationParameters
+        {
+            Prompt = r.Prompt, NegativePrompt = r.NegativePrompt, Steps = r.Steps, Sampler = SamplerNames.ToA1111(sampler),
+            CfgScale = r.GuidanceScale, Seed = seed, Width = width, Height = height, Model = Model.Name,
+            DenoisingStrength = r.Mode == GenerationMode.TextToImage ? null : r.EffectiveStrength, Extra = extra,
+        };
+    }
+
+    public void Dispose() => Model.Dispose();
+}
