@@ -12,7 +12,8 @@ public sealed class InfoCommand : ICommand
         usage: sd info PATH
 
         PATH is a diffusers pipeline folder (model_index.json, unet/, vae/, text_encoder/, ...) or an original
-        SD 1.x/2.x single-file .safetensors checkpoint. Only file headers are read.
+        SD 1.x/2.x single-file .safetensors checkpoint (only file headers are read), or a PNG made by
+        LatentSharp or AUTOMATIC1111, whose generation parameters are printed.
         """;
 
     public int Run(Arguments args)
@@ -56,9 +57,15 @@ public sealed class InfoCommand : ICommand
         output.WriteLine($"  {"tokenizer",-12}  {checkpoint.TokenizerPath ?? "none found (single files need a CLIP tokenizer folder or the Hugging Face cache)"}");
     }
 
-    /// <summary>PNG files will show the generation parameters stored in them (Imaging's PNG metadata reader).</summary>
-    static int DescribeImage(string path) =>
-        throw new LatentSharpException($"{path}: showing the generation parameters of a PNG is not supported yet");
+    /// <summary>Prints the generation parameters stored in a PNG (AUTOMATIC1111's "parameters" text).</summary>
+    static int DescribeImage(string path)
+    {
+        if (!File.Exists(path)) throw new LatentSharpException($"{path}: file not found");
+        var parameters = Imaging.PngMetadata.ReadParameters(path)
+            ?? throw new LatentSharpException($"{path}: no generation parameters stored in this PNG");
+        Console.WriteLine(parameters.Format());
+        return 0;
+    }
 
     static string Parameters(long n) =>
         (n >= 1_000_000 ? $"{n / 1e6:0.0}M" : $"{n / 1e3:0.0}K").PadLeft(7) + " params";

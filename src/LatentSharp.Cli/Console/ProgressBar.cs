@@ -16,7 +16,7 @@ public sealed class ProgressBar : IDisposable
     readonly bool interactive = !Console.IsErrorRedirected;
     readonly TimeSpan redrawEvery;
     TimeSpan lastDraw = TimeSpan.MinValue;
-    long done, startCount;
+    long done, startCount, drawnDone = -1;
     string extra = "";
     bool finished;
 
@@ -46,7 +46,9 @@ public sealed class ProgressBar : IDisposable
     void Draw(bool force)
     {
         if (!force && clock.Elapsed - lastDraw < redrawEvery) return;
+        if (force && !interactive && drawnDone == done) return;
         lastDraw = clock.Elapsed;
+        drawnDone = done;
         double rate = ItemsPerSecond;
         string eta = rate > 0 && done < total ? Format(TimeSpan.FromSeconds((total - done) / rate)) : "-";
         string rateText = rate >= 1 || rate == 0

@@ -6,13 +6,13 @@ namespace LatentSharp.Pipelines;
 /// Checks a request against the model before any work starts, so a bad request fails in one line
 /// and nothing is half-done.
 /// </summary>
-internal static class RequestValidation
+public static class RequestValidation
 {
     /// <summary>Large enough for any SD model; the server applies its own, smaller limit.</summary>
     public const int MaxSide = 4096;
     public const int MaxSteps = 1000;
 
-    public static void Check(GenerationRequest r, int unetInChannels)
+    internal static void Check(GenerationRequest r, int unetInChannels)
     {
         if (r.Steps < 1 || r.Steps > MaxSteps) Fail($"steps must be between 1 and {MaxSteps} (got {r.Steps})");
         if (!double.IsFinite(r.GuidanceScale) || r.GuidanceScale < 0) Fail($"guidance scale must be ≥ 0 (got {r.GuidanceScale})");

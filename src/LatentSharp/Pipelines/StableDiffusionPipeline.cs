@@ -191,7 +191,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         noise.Randn(shape).Dispose();
         var known = new KnownRegion(imageLatents!.MoveToOuterDisposeScope(), initialNoise.MoveToOuterDisposeScope(),
             latentMask.MoveToOuterDisposeScope(), timesteps.MoveToOuterDisposeScope(), scheduler);
-        return new LoopStart(latents.MoveToOuterDisposeScope(), known.Timesteps.alias(), AfterStep: known.Blend, Owned: known);
+        return new LoopStart(latents.MoveToOuterDisposeScope(), known.Timesteps.alias().MoveToOuterDisposeScope(), AfterStep: known.Blend, Owned: known);
     }
 
     /// <summary>The kept part of an inpainting image, pasted back after each step at the next step's noise level.</summary>
