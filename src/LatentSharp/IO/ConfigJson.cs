@@ -17,6 +17,8 @@ public static class ConfigJson
         WriteIndented = true,
         IndentSize = 2,
         NumberHandling = JsonNumberHandling.Strict,
+        // Derived values (a config's head_dim, blocks, downscale_factor) are not config.json fields.
+        IgnoreReadOnlyProperties = true,
     };
 
     /// <summary>Parses a config; <paramref name="source"/> names it in the one-line error.</summary>

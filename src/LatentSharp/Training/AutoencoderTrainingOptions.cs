@@ -1,0 +1,40 @@
+using LatentSharp.Autoencoder;
+
+namespace LatentSharp.Training;
+
+/// <summary>Everything <c>sd train vae</c> needs to (re)build a run; saved as the run's run.json.</summary>
+public sealed record AutoencoderTrainingOptions
+{
+    public required string DataFolder { get; init; }
+    public ImagePreprocessing Preprocessing { get; init; } = new();
+
+    /// <summary>Mirror each training image with probability ½ (captions play no part here).</summary>
+    public bool RandomFlip { get; init; }
+
+    /// <summary>The autoencoder to train; null: <see cref="ShapesPresets.Vae"/>.</summary>
+    public AutoencoderKLConfig? Vae { get; init; }
+
+    /// <summary>
+    /// Weight of the KL term against the per-image reconstruction sum, as the LDM autoencoders count it
+    /// (1e-6 there): just enough to keep the latent scale bounded, far too little to blur.
+    /// </summary>
+    public double KlWeight { get; init; } = 1e-6;
+
+    /// <summary>Images held out of training to measure reconstruction on (at most a fifth of the data).</summary>
+    public int ValidationCount { get; init; } = 256;
+
+    /// <summary>Also report how often <see cref="Evaluation.ShapesJudge"/> reads the same attributes from a reconstruction as from its original (shapes data).</summary>
+    public bool JudgeShapes { get; init; }
+
+    /// <summary>No weight average by default: the LDM autoencoders are trained without one.</summary>
+    public OptimizationOptions Optimization { get; init; } = new() { EmaDecay = 0, LearningRate = 1e-3, WarmupSteps = 200 };
+
+    public AutoencoderTrainingOptions Validate()
+    {
+        if (KlWeight < 0) throw new LatentSharpException($"the KL weight must not be negative (got {KlWeight})");
+        if (ValidationCount < 0) throw new LatentSharpException($"the validation count must not be negative (got {ValidationCount})");
+        (Vae ?? ShapesPresets.Vae(Preprocessing.Resolution)).Validate();
+        Optimization.Validate();
+        return this;
+    }
+}

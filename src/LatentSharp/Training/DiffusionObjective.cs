@@ -1,0 +1,52 @@
+using LatentSharp.Schedulers;
+using static TorchSharp.torch;
+
+namespace LatentSharp.Training;
+
+/// <summary>
+/// The training target of a denoiser: forward diffusion in closed form, z_t = √ᾱ_t·z₀ + √(1−ᾱ_t)·ε
+/// (DDPM eq. 4), and what the network must predict from z_t — the noise ε, or the velocity
+/// v = √ᾱ_t·ε − √(1−ᾱ_t)·z₀ (Salimans &amp; Ho 2022). ᾱ comes from the model's own noise schedule,
+/// so training and sampling agree on it.
+/// </summary>
+public sealed class DiffusionObjective : IDisposable
+{
+    public const string Epsilon = "epsilon", Velocity = "v_prediction";
+
+    readonly Tensor signalScale;
+    readonly Tensor noiseScale;
+
+    public DiffusionObjective(SchedulerConfig schedule, string predictionType)
+    {
+        if (predictionType is not (Epsilon or Velocity))
+            throw new LatentSharpException($"prediction type '{predictionType}' is not supported for training ({Epsilon}, {Velocity})");
+        PredictionType = predictionType;
+        using var noiseSchedule = new NoiseSchedule(schedule, rescaleZeroSnr: schedule.RescaleBetasZeroSnr == true);
+        NumTrainTimesteps = noiseSchedule.NumTrainTimesteps;
+        signalScale = noiseSchedule.AlphasCumprod.sqrt();
+        noiseScale = (1 - noiseSchedule.AlphasCumprod).sqrt();
+    }
+
+    public string PredictionType { get; }
+    public int NumTrainTimesteps { get; }
+
+    /// <param name="cleanLatents">z₀ [B, C, h, w], already multiplied by the scaling factor.</param>
+    /// <param name="noise">ε, same shape.</param>
+    /// <param name="timesteps">int64 [B].</param>
+    /// <returns>The noisy latents z_t and the target the network should output.</returns>
+    public (Tensor Noisy, Tensor Target) Corrupt(Tensor cleanLatents, Tensor noise, Tensor timesteps)
+    {
+        using var scope = NewDisposeScope();
+        var signal = signalScale.index_select(0, timesteps).view(-1, 1, 1, 1);
+        var noiseLevel = noiseScale.index_select(0, timesteps).view(-1, 1, 1, 1);
+        var noisy = signal * cleanLatents + noiseLevel * noise;
+        var target = PredictionType == Epsilon ? noise.alias() : signal * noise - noiseLevel * cleanLatents;
+        return (noisy.MoveToOuterDisposeScope(), target.MoveToOuterDisposeScope());
+    }
+
+    public void Dispose()
+    {
+        signalScale.Dispose();
+        noiseScale.Dispose();
+    }
+}

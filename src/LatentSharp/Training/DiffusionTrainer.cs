@@ -1,0 +1,199 @@
+using LatentSharp.Checkpoints;
+using LatentSharp.Imaging;
+using LatentSharp.Schedulers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentSharp.Training;
+
+/// <summary>
+/// Trains a text-conditioned latent diffusion U-Net (and, for a new model, its text encoder) on an image
+/// folder: images are encoded once into a <see cref="LatentCache"/>; each step draws a batch in the run's
+/// <see cref="DataOrder"/>, a latent from each posterior, a timestep and noise, replaces a share of the
+/// captions by the empty prompt (for classifier-free guidance), and regresses the U-Net's output on ε or
+/// v (<see cref="DiffusionObjective"/>). Samples and the exported pipeline use the EMA weights.
+/// </summary>
+public sealed class DiffusionTrainer : Trainer
+{
+    public const string Kind = "unet";
+    public const string LatentCacheFile = "latents.safetensors";
+
+    readonly DiffusionTrainingOptions spec;
+    readonly DiffusionComponents parts;
+    readonly LatentCache latents;
+    readonly Tensor tokenIds;
+    readonly Tensor emptyPromptIds;
+    readonly DataOrder order;
+    readonly int originals;
+    readonly DiffusionObjective objective;
+    readonly StableDiffusionModel inference;
+    readonly ModuleGroup inferenceWeights;
+    readonly List<IDisposable> owned;
+
+    DiffusionTrainer(TrainingRunFolder run, DiffusionTrainingOptions spec, DiffusionComponents parts, LatentCache latents,
+        IReadOnlyList<string> captions, int originals, ModuleGroup trainable)
+        : base(run, spec.Optimization, trainable)
+    {
+        this.spec = spec;
+        this.parts = parts;
+        this.latents = latents;
+        this.originals = originals;
+        ScalingFactor = parts.Vae.Config.ScalingFactor;
+        tokenIds = parts.Tokenizer.EncodeBatch(captions);
+        emptyPromptIds = parts.Tokenizer.EncodeBatch([""]);
+        order = new DataOrder(originals, spec.Optimization.Seed);
+        objective = new DiffusionObjective(SchedulerConfig.FromJson(parts.SchedulerConfigJson), spec.PredictionType);
+        owned = [parts, latents, tokenIds, emptyPromptIds, objective, trainable];
+
+        var (unet, textEncoder) = Loop.Ema is null ? (parts.Unet, parts.TextEncoder) : parts.InferenceCopies();
+        var configs = new StableDiffusionConfigSet(StableDiffusionKind.Sd1, textEncoder.Config, unet.Config, parts.Vae.Config, parts.SchedulerConfigJson);
+        inference = new StableDiffusionModel(configs, textEncoder, unet, parts.Vae, Path.GetFileName(run.Root), tokenizerPath: parts.TokenizerPath);
+        inferenceWeights = parts.TrainsTextEncoder ? new ModuleGroup(("unet", unet), ("text_encoder", textEncoder)) : new ModuleGroup(("unet", unet));
+        if (Loop.Ema != null)
+        {
+            owned.Add(unet);
+            if (parts.TrainsTextEncoder) owned.Add(textEncoder);
+        }
+        owned.Add(inferenceWeights);
+    }
+
+    /// <summary>Latents are multiplied by this before the U-Net sees them (1 / their standard deviation over the data, for a new model).</summary>
+    public double ScalingFactor { get; }
+
+    public IReadOnlyList<string> SamplePrompts => spec.Samples.PromptsOrDefault;
+
+    /// <summary>The model as it would be exported now (EMA weights after the last sample or export).</summary>
+    public StableDiffusionModel Model => inference;
+
+    protected override string Title => $"U-Net training loss ({spec.PredictionType})";
+
+    /// <summary>Starts a new run in <paramref name="runFolder"/> (which must be new or empty).</summary>
+    public static DiffusionTrainer Create(string runFolder, DiffusionTrainingOptions options, Action<string>? report = null)
+    {
+        options.Validate();
+        var run = new TrainingRunFolder(runFolder);
+        run.Create(options, Kind);
+        var trainer = Build(run, options, report);
+        run.Update(trainer.ResolvedSpec(), Kind);
+        return trainer;
+    }
+
+    /// <summary>Continues the run in <paramref name="runFolder"/> from its newest checkpoint.</summary>
+    public static DiffusionTrainer Resume(string runFolder, Action<string>? report = null)
+    {
+        var run = new TrainingRunFolder(runFolder);
+        var trainer = Build(run, run.Read<DiffusionTrainingOptions>(Kind).Validate(), report);
+        try
+        {
+            trainer.RestoreCheckpoint();
+            return trainer;
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
+    }
+
+    static DiffusionTrainer Build(TrainingRunFolder run, DiffusionTrainingOptions spec, Action<string>? report)
+    {
+        var built = new List<IDisposable>();
+        var data = ImageFolderDataset.Load(spec.DataFolder, spec.Preprocessing);
+        try
+        {
+            report?.Invoke($"{data.Count} images from {spec.DataFolder}" + (data.Skipped.Count > 0 ? $", {data.Skipped.Count} skipped (first: {data.Skipped[0]})" : ""));
+            int originals = data.Count;
+            if (spec.RandomFlip)
+            {
+                var mirrored = data.WithMirroredCopies();
+                data.Dispose();
+                data = mirrored;
+            }
+            var parts = DiffusionComponents.Build(run, spec, data.Captions, report);
+            built.Add(parts);
+            if (data.Resolution % parts.Vae.Config.DownscaleFactor != 0)
+                throw new LatentSharpException($"the resolution {data.Resolution} is not a multiple of the autoencoder's downscale factor {parts.Vae.Config.DownscaleFactor}");
+
+            var latents = LoadOrEncodeLatents(run, parts, data, report);
+            built.Add(latents);
+            if (spec.Vae != null)
+            {
+                parts.UseScalingFactor(spec, latents.ScalingFactor());
+                report?.Invoke($"latent scaling factor {parts.Vae.Config.ScalingFactor} (1 / the latents' standard deviation)");
+            }
+            var trainable = parts.TrainsTextEncoder
+                ? new ModuleGroup(("unet", parts.Unet), ("text_encoder", parts.TextEncoder))
+                : new ModuleGroup(("unet", parts.Unet));
+            built.Add(trainable);
+            return new DiffusionTrainer(run, spec, parts, latents, data.Captions, originals, trainable);
+        }
+        catch
+        {
+            foreach (var d in Enumerable.Reverse(built)) d.Dispose();
+            throw;
+        }
+        finally
+        {
+            // Only the captions are kept: training reads the cached latents, not the pixels.
+            data.Dispose();
+        }
+    }
+
+    static LatentCache LoadOrEncodeLatents(TrainingRunFolder run, DiffusionComponents parts, ImageFolderDataset data, Action<string>? report)
+    {
+        string path = run[LatentCacheFile];
+        if (LatentCache.TryLoad(path, data.Count) is { } cached) return cached;
+        report?.Invoke($"encoding {data.Count} images to latents (once; cached in {path})");
+        var latents = LatentCache.Encode(parts.Vae, data.Images);
+        latents.Save(path);
+        return latents;
+    }
+
+    /// <summary>The spec with every preset replaced by the concrete config, so a resumed run does not depend on today's presets.</summary>
+    DiffusionTrainingOptions ResolvedSpec() => spec with
+    {
+        Unet = spec.Unet ?? (spec.BaseModel is null ? parts.Unet.Config : null),
+        TextEncoder = parts.TrainsTextEncoder ? parts.TextEncoder.Config : null,
+        Samples = spec.Samples with { Prompts = spec.Samples.PromptsOrDefault },
+    };
+
+    protected override Tensor Loss(long step, int microBatch, Generator random)
+    {
+        int batch = Options.BatchSize;
+        var indices = order.Batch(step * Options.GradientAccumulation + microBatch, batch);
+        if (spec.RandomFlip) indices = indices + (rand([batch], generator: random) < 0.5).to_type(ScalarType.Int64) * originals;
+        var clean = latents.Sample(indices, random) * ScalingFactor;
+        var timesteps = randint(0, objective.NumTrainTimesteps, [batch], generator: random);
+        var noise = randn(clean.shape, generator: random);
+        var dropped = (rand([batch], generator: random) < spec.CaptionDropout).unsqueeze(1);
+        var ids = where(dropped, emptyPromptIds, tokenIds.index_select(0, indices));
+
+        Tensor context;
+        if (parts.TrainsTextEncoder) context = parts.TextEncoder.PromptEmbeddings(ids);
+        else using (no_grad()) context = parts.TextEncoder.PromptEmbeddings(ids);
+
+        var (noisy, target) = objective.Corrupt(clean, noise, timesteps);
+        var prediction = parts.Unet.forward(noisy, timesteps, context);
+        return nn.functional.mse_loss(prediction, target);
+    }
+
+    protected override void WriteSamples(string path)
+    {
+        CopyWeightsForInference(inferenceWeights);
+        PngWriter.Write(path, SampleGrid.Render(inference, parts.Tokenizer, spec.Samples));
+    }
+
+    /// <summary>Writes the complete diffusers pipeline folder (EMA weights) that <c>sd generate --model</c> and diffusers load.</summary>
+    /// <param name="dtype">Float16 halves the size; default float32.</param>
+    public void Export(string folder, ScalarType? dtype = null)
+    {
+        CopyWeightsForInference(inferenceWeights);
+        inference.Save(folder, dtype);
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        foreach (var d in Enumerable.Reverse(owned)) d.Dispose();
+    }
+}

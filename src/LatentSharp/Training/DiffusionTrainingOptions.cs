@@ -1,0 +1,57 @@
+using LatentSharp.Text;
+using LatentSharp.UNet;
+
+namespace LatentSharp.Training;
+
+/// <summary>
+/// Everything <c>sd train unet</c> needs to (re)build a run; saved as the run's run.json, so <c>--resume</c>
+/// continues exactly the same run. Either <see cref="BaseModel"/> (fine-tuning: its VAE, tokenizer, noise
+/// schedule and frozen text encoder; its U-Net as the starting point unless <see cref="Unet"/> is given)
+/// or <see cref="Vae"/> (an own model: a text encoder and tokenizer trained from scratch on the captions).
+/// </summary>
+public sealed record DiffusionTrainingOptions
+{
+    public required string DataFolder { get; init; }
+    public ImagePreprocessing Preprocessing { get; init; } = new();
+
+    /// <summary>Also train on mirror images (with "left" and "right" swapped in their captions).</summary>
+    public bool RandomFlip { get; init; }
+
+    /// <summary>A Stable Diffusion pipeline folder or single file to fine-tune.</summary>
+    public string? BaseModel { get; init; }
+
+    /// <summary>An autoencoder folder (see <see cref="AutoencoderFolder"/>), for models trained from scratch.</summary>
+    public string? Vae { get; init; }
+
+    /// <summary>The U-Net to train from scratch; null: the base model's U-Net, else <see cref="ShapesPresets.Unet"/>.</summary>
+    public UNet2DConditionConfig? Unet { get; init; }
+
+    /// <summary>The text encoder trained from scratch (its vocabulary and special ids are set from the trained tokenizer).</summary>
+    public ClipTextConfig? TextEncoder { get; init; }
+
+    /// <summary>Size of the byte-pair vocabulary learned from the captions (from-scratch text encoders).</summary>
+    public int VocabSize { get; init; } = 1000;
+
+    /// <summary>Share of captions replaced by the empty prompt, which teaches the unconditional prediction classifier-free guidance needs.</summary>
+    public double CaptionDropout { get; init; } = 0.1;
+
+    /// <summary><c>epsilon</c> or <c>v_prediction</c>.</summary>
+    public string PredictionType { get; init; } = DiffusionObjective.Epsilon;
+
+    public SampleSettings Samples { get; init; } = new();
+
+    public OptimizationOptions Optimization { get; init; } = new();
+
+    public DiffusionTrainingOptions Validate()
+    {
+        if ((BaseModel is null) == (Vae is null))
+            throw new LatentSharpException("give either a base model to fine-tune or an autoencoder to train a new model on (not both)");
+        if (BaseModel != null && TextEncoder != null)
+            throw new LatentSharpException("a fine-tuned model keeps its base model's text encoder; a text encoder config applies to new models only");
+        if (CaptionDropout is < 0 or > 1) throw new LatentSharpException($"caption dropout must be between 0 and 1 (got {CaptionDropout})");
+        if (VocabSize < BpeTrainer.BaseVocabSize) throw new LatentSharpException($"the vocabulary needs at least {BpeTrainer.BaseVocabSize} tokens (got {VocabSize})");
+        Optimization.Validate();
+        Samples.Validate();
+        return this;
+    }
+}

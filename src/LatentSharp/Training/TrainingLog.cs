@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LatentSharp.Imaging;
+
+namespace LatentSharp.Training;
+
+/// <summary>One line of <c>train_log.jsonl</c>.</summary>
+/// <param name="Loss">Mean loss of the steps since the previous line.</param>
+/// <param name="ExamplesPerSecond">Training throughput over those steps (examples through forward and backward per second).</param>
+/// <param name="Time">Seconds of training so far, over all sessions of the run.</param>
+public sealed record TrainingLogEntry(long Step, double Loss, double LearningRate, double ExamplesPerSecond, double Time);
+
+/// <summary>
+/// The run's <c>train_log.jsonl</c>: one JSON object per logged step (step, loss, lr, samples_per_second,
+/// time), appended and flushed as training goes, so <c>tail -f</c> follows a background run.
+/// </summary>
+public sealed class TrainingLog
+{
+    readonly string path;
+
+    public TrainingLog(string path) => this.path = path;
+
+    public void Append(TrainingLogEntry entry) => File.AppendAllText(path, Format(entry) + "\n");
+
+    /// <summary>
+    /// Drops lines past <paramref name="step"/>: a resumed run repeats the steps after its checkpoint, and
+    /// their first attempt would otherwise appear twice.
+    /// </summary>
+    public void TruncateAfter(long step)
+    {
+        if (!File.Exists(path)) return;
+        var kept = File.ReadLines(path).Where(line => StepOf(line) is { } s && s <= step).ToList();
+        AtomicFile.WriteAllText(path, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n");
+    }
+
+    static string Format(TrainingLogEntry e)
+    {
+        var line = new JsonObject
+        {
+            ["step"] = e.Step,
+            ["loss"] = Round(e.Loss),
+            ["lr"] = Round(e.LearningRate),
+            ["samples_per_second"] = Math.Round(e.ExamplesPerSecond, 2),
+            ["time"] = Math.Round(e.Time, 1),
+        };
+        return line.ToJsonString();
+    }
+
+    static double Round(double v) => double.Parse(v.ToString("G6", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    static long? StepOf(string line)
+    {
+        try
+        {
+            return JsonNode.Parse(line)?["step"]?.GetValue<long>();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Draws the loss history as a line plot (log scale) and saves it as a PNG.</summary>
+    public static void PlotLoss(IReadOnlyList<LossPoint> history, string title, string pngPath)
+    {
+        if (history.Count == 0) return;
+        var plot = new LinePlot
+        {
+            Title = title,
+            XLabel = "step",
+            YLabel = "loss",
+            LogY = history.All(p => p.Loss > 0),
+            Markers = history.Count <= 40,
+            Series = [new PlotSeries("training loss", history.Select(p => ((double)p.Step, p.Loss)).ToList())],
+        };
+        PngWriter.Write(pngPath, plot.Render());
+    }
+}
