@@ -12,7 +12,7 @@ public sealed class TrainUnetCommand : ICommand, IHasFlags
 
     public string Name => "train unet";
     public string Summary => "train a text-conditioned diffusion U-Net (new model or fine-tune) on an image folder";
-    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "resume", "no-center-crop", "random-flip" };
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "resume", "export-only", "no-center-crop", "random-flip" };
 
     public string Usage => TrainingArguments.Usage("""
         usage: sd train unet --data DIR --out RUN --vae VAE [options]          a new model
@@ -29,6 +29,7 @@ public sealed class TrainUnetCommand : ICommand, IHasFlags
           --data DIR                images with metadata.jsonl (file_name, text) or a .txt caption beside each
           --out RUN                 run folder: run.json, checkpoints/, samples/, train_log.jsonl, loss.png, model/
           --resume                  continue the run in RUN from its newest checkpoint
+          --export-only             with --resume: export the newest checkpoint now, without training (also mid-run)
           --vae VAE                 autoencoder folder (`sd train vae` output) for a new model
           --base-model MODEL        diffusers folder or single file to fine-tune
           --unet-config FILE        UNet2DConditionModel config.json to train from scratch (default: the shapes
@@ -37,6 +38,7 @@ public sealed class TrainUnetCommand : ICommand, IHasFlags
           --vocab-size N            byte-pair vocabulary learned from the captions (default 1000)
           --caption-dropout X       share of captions replaced by "" (default 0.1)
           --prediction-type T       epsilon or v_prediction (default epsilon)
+          --snr-gamma X             weigh timesteps by Min-SNR-γ (e.g. 5; default: all alike)
           --ema-decay X             largest decay of the weights' moving average (default 0.9999; 0 = off)
           --resolution PX           image side for training (default 64)
           --no-center-crop          squash whole images to squares instead of cropping the centre
@@ -52,6 +54,8 @@ public sealed class TrainUnetCommand : ICommand, IHasFlags
     {
         string output = args.Required("out");
         bool resume = args.Flag("resume");
+        bool exportOnly = args.Flag("export-only");
+        if (exportOnly && !resume) throw new UsageException("--export-only goes with --resume (it exports the run's newest checkpoint)");
         string export = args.String("export") ?? Path.Combine(output, "model");
         var dtype = TrainingArguments.ExportDtype(args);
         TrainingArguments.Threads(args);
@@ -60,7 +64,7 @@ public sealed class TrainUnetCommand : ICommand, IHasFlags
         if (resume)
         {
             TrainingArguments.RejectRunOptions(args, ["vae", "base-model", "unet-config", "text-encoder-config", "vocab-size",
-                "caption-dropout", "prediction-type", "sample-prompts", "sample-steps", "guidance"]);
+                "caption-dropout", "prediction-type", "snr-gamma", "sample-prompts", "sample-steps", "guidance"]);
             args.EnsureAllUsed();
             trainer = DiffusionTrainer.Resume(output, TrainingConsole.Report);
         }
@@ -72,7 +76,7 @@ public sealed class TrainUnetCommand : ICommand, IHasFlags
         }
         using (trainer)
         {
-            return TrainingConsole.Run(trainer, "train unet", $"sd train unet --out {output} --resume", () =>
+            return TrainingConsole.Run(trainer, "train unet", $"sd train unet --out {output} --resume", exportOnly, () =>
             {
                 if (Directory.Exists(export) && Directory.EnumerateFileSystemEntries(export).Any())
                 {
@@ -103,6 +107,7 @@ public sealed class TrainUnetCommand : ICommand, IHasFlags
             VocabSize = args.Int("vocab-size", 1000, BpeTrainer.BaseVocabSize, 49152),
             CaptionDropout = args.Double("caption-dropout", 0.1, 0, 1),
             PredictionType = predictionType,
+            SnrGamma = args.Has("snr-gamma") ? args.Double("snr-gamma", 5, 1e-3, 1e6) : null,
             Samples = new SampleSettings
             {
                 Prompts = args.String("sample-prompts") is { } file ? ReadPrompts(file) : null,

@@ -11,9 +11,16 @@ namespace LatentSharp.Cli.Training;
 /// </summary>
 public static class TrainingConsole
 {
+    /// <param name="exportOnly">Skip training and run <paramref name="export"/> on the restored checkpoint.</param>
     /// <returns>The exit code: 0 when all steps are done, 130 when stopped early (resumable).</returns>
-    public static int Run(Trainer trainer, string label, string resumeHint, Action onCompleted)
+    public static int Run(Trainer trainer, string label, string resumeHint, bool exportOnly, Action export)
     {
+        if (exportOnly)
+        {
+            Console.WriteLine($"{label}: exporting step {trainer.State.Step}/{trainer.Options.Steps}");
+            export();
+            return 0;
+        }
         using var stop = new CancellationTokenSource();
         void RequestStop()
         {
@@ -51,7 +58,7 @@ public static class TrainingConsole
             Console.WriteLine($"{label}: stopped; continue with: {resumeHint}");
             return 130;
         }
-        onCompleted();
+        export();
         return 0;
     }
 

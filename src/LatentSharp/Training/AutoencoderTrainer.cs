@@ -97,6 +97,7 @@ public sealed class AutoencoderTrainer : Trainer
             throw new LatentSharpException($"the resolution {data.Resolution} is not a multiple of the autoencoder's downscale factor {config.DownscaleFactor}");
         report?.Invoke($"{data.Count} images from {spec.DataFolder}" + (data.Skipped.Count > 0 ? $", {data.Skipped.Count} skipped (first: {data.Skipped[0]})" : ""));
         var vae = new AutoencoderKL(config);
+        report?.Invoke($"autoencoder {vae.parameters().Sum(p => p.numel()) / 1e6:F2}M parameters, {config.DownscaleFactor}× downscale, {config.LatentChannels} latent channels");
         WeightInitialization.Apply(vae, spec.Optimization.Seed ^ InitStream);
         var trainable = new ModuleGroup(("vae", vae));
         return new AutoencoderTrainer(run, spec, vae, trainable, data.Images.clone());
@@ -122,7 +123,7 @@ public sealed class AutoencoderTrainer : Trainer
     {
         int batch = Options.BatchSize;
         var indices = trainIndices.index_select(0, order.Batch(step * Options.GradientAccumulation + microBatch, batch));
-        var pixels = ToModelSpace(images.index_select(0, indices));
+        var pixels = ToModelSpace(Crop(images.index_select(0, indices), random));
         if (spec.RandomFlip) pixels = where(rand([batch, 1, 1, 1], generator: random) < 0.5, pixels.flip(3), pixels);
 
         var posterior = vae.Encode(pixels);
@@ -131,6 +132,14 @@ public sealed class AutoencoderTrainer : Trainer
         var l1 = (reconstruction - pixels).abs().mean();
         var klPerImage = 0.5 * (posterior.Mean.square() + posterior.LogVar.exp() - 1 - posterior.LogVar).sum() / batch;
         return l1 + spec.KlWeight / (pixels.numel() / batch) * klPerImage;
+    }
+
+    /// <summary>One random window for the whole micro-batch (its images are random already).</summary>
+    Tensor Crop(Tensor batch, Generator random)
+    {
+        if (spec.CropSize is not { } size) return batch;
+        var offsets = randint(0, batch.shape[^1] - size + 1, [2], generator: random).data<long>().ToArray();
+        return batch.narrow(2, offsets[0], size).narrow(3, offsets[1], size);
     }
 
     static Tensor ToModelSpace(Tensor bytes) => bytes.to_type(ScalarType.Float32) / 127.5 - 1;

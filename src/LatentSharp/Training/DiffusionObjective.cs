@@ -15,6 +15,7 @@ public sealed class DiffusionObjective : IDisposable
 
     readonly Tensor signalScale;
     readonly Tensor noiseScale;
+    readonly Tensor signalToNoise;
 
     public DiffusionObjective(SchedulerConfig schedule, string predictionType)
     {
@@ -25,6 +26,7 @@ public sealed class DiffusionObjective : IDisposable
         NumTrainTimesteps = noiseSchedule.NumTrainTimesteps;
         signalScale = noiseSchedule.AlphasCumprod.sqrt();
         noiseScale = (1 - noiseSchedule.AlphasCumprod).sqrt();
+        signalToNoise = noiseSchedule.AlphasCumprod / (1 - noiseSchedule.AlphasCumprod);
     }
 
     public string PredictionType { get; }
@@ -44,9 +46,25 @@ public sealed class DiffusionObjective : IDisposable
         return (noisy.MoveToOuterDisposeScope(), target.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// The mean squared error of the prediction, each example weighted by Min-SNR-γ (Hang et al. 2023) when
+    /// <paramref name="snrGamma"/> is given: min(SNR_t, γ)/SNR_t for ε, min(SNR_t, γ)/(SNR_t + 1) for v. It
+    /// stops the nearly clean, easy timesteps from dominating the gradient, which speeds convergence.
+    /// </summary>
+    public Tensor Loss(Tensor prediction, Tensor target, Tensor timesteps, double? snrGamma)
+    {
+        if (snrGamma is not { } gamma) return nn.functional.mse_loss(prediction, target);
+        using var scope = NewDisposeScope();
+        var snr = signalToNoise.index_select(0, timesteps);
+        var weight = snr.clamp(max: gamma) / (PredictionType == Epsilon ? snr : snr + 1);
+        var perExample = (prediction - target).square().mean([1, 2, 3]);
+        return (weight * perExample).mean().MoveToOuterDisposeScope();
+    }
+
     public void Dispose()
     {
         signalScale.Dispose();
         noiseScale.Dispose();
+        signalToNoise.Dispose();
     }
 }

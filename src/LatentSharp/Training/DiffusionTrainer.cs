@@ -121,6 +121,7 @@ public sealed class DiffusionTrainer : Trainer
                 parts.UseScalingFactor(spec, latents.ScalingFactor());
                 report?.Invoke($"latent scaling factor {parts.Vae.Config.ScalingFactor} (1 / the latents' standard deviation)");
             }
+            report?.Invoke($"U-Net {Millions(parts.Unet)} parameters, text encoder {Millions(parts.TextEncoder)} ({(parts.TrainsTextEncoder ? "trained" : "frozen")}), autoencoder {Millions(parts.Vae)} (frozen)");
             var trainable = parts.TrainsTextEncoder
                 ? new ModuleGroup(("unet", parts.Unet), ("text_encoder", parts.TextEncoder))
                 : new ModuleGroup(("unet", parts.Unet));
@@ -138,6 +139,8 @@ public sealed class DiffusionTrainer : Trainer
             data.Dispose();
         }
     }
+
+    static string Millions(nn.Module module) => $"{module.parameters().Sum(p => p.numel()) / 1e6:F2}M";
 
     static LatentCache LoadOrEncodeLatents(TrainingRunFolder run, DiffusionComponents parts, ImageFolderDataset data, Action<string>? report)
     {
@@ -174,7 +177,7 @@ public sealed class DiffusionTrainer : Trainer
 
         var (noisy, target) = objective.Corrupt(clean, noise, timesteps);
         var prediction = parts.Unet.forward(noisy, timesteps, context);
-        return nn.functional.mse_loss(prediction, target);
+        return objective.Loss(prediction, target, timesteps, spec.SnrGamma);
     }
 
     protected override void WriteSamples(string path)

@@ -38,6 +38,9 @@ public sealed record DiffusionTrainingOptions
     /// <summary><c>epsilon</c> or <c>v_prediction</c>.</summary>
     public string PredictionType { get; init; } = DiffusionObjective.Epsilon;
 
+    /// <summary>Min-SNR-γ loss weighting (γ = 5 in its paper); null weighs every timestep alike.</summary>
+    public double? SnrGamma { get; init; }
+
     public SampleSettings Samples { get; init; } = new();
 
     public OptimizationOptions Optimization { get; init; } = new();
@@ -49,6 +52,7 @@ public sealed record DiffusionTrainingOptions
         if (BaseModel != null && TextEncoder != null)
             throw new LatentSharpException("a fine-tuned model keeps its base model's text encoder; a text encoder config applies to new models only");
         if (CaptionDropout is < 0 or > 1) throw new LatentSharpException($"caption dropout must be between 0 and 1 (got {CaptionDropout})");
+        if (SnrGamma is <= 0) throw new LatentSharpException($"the Min-SNR gamma must be positive (got {SnrGamma})");
         if (VocabSize < BpeTrainer.BaseVocabSize) throw new LatentSharpException($"the vocabulary needs at least {BpeTrainer.BaseVocabSize} tokens (got {VocabSize})");
         Optimization.Validate();
         Samples.Validate();

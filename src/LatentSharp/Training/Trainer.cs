@@ -65,13 +65,13 @@ public abstract class Trainer : IDisposable
                 throw new LatentSharpException($"{Run.Checkpoints}: checkpoint seed {restored.Seed} differs from the run's {Options.Seed}");
             State = restored;
         }
-        log.TruncateAfter(State.Step);
     }
 
     /// <summary>Trains until the last step or until <paramref name="cancel"/> fires; either way the run ends on a checkpoint.</summary>
     public TrainingOutcome Train(Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         Directory.CreateDirectory(Run.Samples);
+        log.TruncateAfter(State.Step);
         var clock = new Stopwatch();
         while (State.Step < Options.Steps && !cancel.IsCancellationRequested)
         {

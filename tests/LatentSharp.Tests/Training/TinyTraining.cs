@@ -18,14 +18,14 @@ public static class TinyTraining
         return folder;
     }
 
-    /// <summary>A 4× autoencoder with 8 channels per level.</summary>
+    /// <summary>A 4× autoencoder, 8 to 16 channels, 4 channels per normalisation group.</summary>
     public static AutoencoderKLConfig Vae => new()
     {
-        BlockOutChannels = [8, 8, 8],
+        BlockOutChannels = [8, 16, 16],
         DownBlockTypes = ["DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"],
         UpBlockTypes = ["UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"],
         LayersPerBlock = 1,
-        NormNumGroups = 4,
+        NormNumGroups = 2,
         SampleSize = Resolution,
     };
 

@@ -1,0 +1,69 @@
+using LatentSharp.Autoencoder;
+using LatentSharp.Cli;
+using LatentSharp.Tests.Support;
+using LatentSharp.Tests.Training;
+
+namespace LatentSharp.Tests.Cli;
+
+public class TrainCommandTests : IDisposable
+{
+    readonly TempFolder temp = new();
+    readonly string data;
+
+    public TrainCommandTests()
+    {
+        data = TinyTraining.ShapesFolder(temp["data"], count: 20);
+        ConfigJson.Write(temp["vae.json"], TinyTraining.Vae);
+        ConfigJson.Write(temp["unet.json"], TinyTraining.Unet);
+        ConfigJson.Write(temp["text.json"], TinyTraining.TextEncoder);
+        File.WriteAllLines(temp["prompts.txt"], ["a red circle", "", "a blue star on the left"]);
+    }
+
+    public void Dispose() => temp.Dispose();
+
+    string[] Tiny(params string[] args) =>
+        [.. args, "--data", data, "--resolution", "32", "--batch-size", "4", "--steps", "2", "--warmup", "1"];
+
+    [Fact]
+    public void TrainsAnAutoencoderThenAModelThatGenerateLoads()
+    {
+        Assert.Equal(0, Program.Main(["train", "vae", .. Tiny("--out", temp["vae-run"], "--config", temp["vae.json"], "--val-count", "4")]));
+        Assert.True(File.Exists(temp["vae-run/vae/config.json"]));
+        Assert.True(File.Exists(temp["vae-run/samples/step_0000002.png"]));
+
+        Assert.Equal(0, Program.Main(["train", "unet", .. Tiny("--out", temp["run"], "--vae", temp["vae-run"], "--unet-config", temp["unet.json"],
+            "--text-encoder-config", temp["text.json"], "--vocab-size", "600", "--sample-prompts", temp["prompts.txt"], "--sample-steps", "2",
+            "--export-dtype", "fp16")]));
+        Assert.True(File.Exists(temp["run/model/model_index.json"]));
+        Assert.True(File.Exists(temp["run/samples/step_0000002.png"]));
+        Assert.True(File.Exists(temp["run/loss.png"]));
+        Assert.NotEqual(1.0, ConfigJson.Read<AutoencoderKLConfig>(temp["vae-run/vae/config.json"]).ScalingFactor);
+
+        Assert.Equal(0, Program.Main(["generate", "a red circle", "--model", temp["run/model"], "--steps", "2", "--seed", "1", "--output", temp["out.png"]]));
+        Assert.True(File.Exists(temp["out.png"]));
+
+        // A finished run resumes to nothing new and keeps its export.
+        Assert.Equal(0, Program.Main(["train", "unet", "--out", temp["run"], "--resume"]));
+    }
+
+    [Fact]
+    public void ResumeTakesTheRunsOwnSettings()
+    {
+        Assert.Equal(2, Program.Main(["train", "unet", "--out", temp["run"], "--resume", "--steps", "5"]));
+        Assert.Equal(1, Program.Main(["train", "unet", "--out", temp["nothing"], "--resume"]));
+    }
+
+    [Theory]
+    [InlineData("--prediction-type", "sample")]
+    [InlineData("--export-dtype", "int8")]
+    [InlineData("--caption-dropout", "2")]
+    public void BadOptionsAreUsageErrors(string option, string value) =>
+        Assert.Equal(2, Program.Main(["train", "unet", .. Tiny("--out", temp["run"], "--vae", temp["vae"], option, value)]));
+
+    [Fact]
+    public void ANewModelNeedsEitherAnAutoencoderOrABaseModel()
+    {
+        Assert.Equal(1, Program.Main(["train", "unet", .. Tiny("--out", temp["run"])]));
+        Assert.False(Directory.Exists(temp["run"]));
+    }
+}
