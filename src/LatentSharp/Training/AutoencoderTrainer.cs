@@ -15,9 +15,10 @@ public sealed record AutoencoderEvaluation(long Step, int Images, double Psnr, d
 
 /// <summary>
 /// Trains an AutoencoderKL: L1 reconstruction of a latent drawn from the posterior, plus a small KL term
-/// toward N(0, I) (see <see cref="AutoencoderTrainingOptions.KlWeight"/>). On shapes data plain L1 already
-/// gives reconstructions the judge reads as the originals (README, training notes), so the perceptual and
-/// adversarial terms of the LDM autoencoders are left out. A fixed, seeded share of the images is held out
+/// toward N(0, I) (see <see cref="AutoencoderTrainingOptions.KlWeight"/>). The LDM autoencoders add a
+/// perceptual term (LPIPS, which needs a pretrained VGG we do not have) and an adversarial one for photographic
+/// texture; flat-colour shapes have none, and L1 alone keeps improving their reconstructions (README, training
+/// section), so both are left out. A fixed, seeded share of the images is held out
 /// and measured (<see cref="Evaluate"/>) at every sample step; results go to <c>eval.jsonl</c>.
 /// </summary>
 public sealed class AutoencoderTrainer : Trainer

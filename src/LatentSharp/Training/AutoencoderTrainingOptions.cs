@@ -34,7 +34,7 @@ public sealed record AutoencoderTrainingOptions
     public bool JudgeShapes { get; init; }
 
     /// <summary>No weight average by default: the LDM autoencoders are trained without one.</summary>
-    public OptimizationOptions Optimization { get; init; } = new() { EmaDecay = 0, LearningRate = 1e-3, WarmupSteps = 200 };
+    public OptimizationOptions Optimization { get; init; } = new() { EmaDecay = 0, LearningRate = 2e-3, WarmupSteps = 200 };
 
     public AutoencoderTrainingOptions Validate()
     {

@@ -20,9 +20,10 @@ internal sealed class DiffusionComponents : IDisposable
     // Separate streams of the run seed for the two networks' initial weights.
     const ulong UnetInit = 0x0E7_1417UL, TextEncoderInit = 0x7E47_1417UL;
 
-    DiffusionComponents(ClipTokenizer tokenizer, string tokenizerPath, AutoencoderKL vae, ClipTextModel textEncoder,
+    DiffusionComponents(StableDiffusionKind kind, ClipTokenizer tokenizer, string tokenizerPath, AutoencoderKL vae, ClipTextModel textEncoder,
         UNet2DConditionModel unet, bool trainsTextEncoder, string schedulerConfigJson)
     {
+        Kind = kind;
         Tokenizer = tokenizer;
         TokenizerPath = tokenizerPath;
         Vae = vae;
@@ -32,6 +33,8 @@ internal sealed class DiffusionComponents : IDisposable
         SchedulerConfigJson = schedulerConfigJson;
     }
 
+    /// <summary>The base model's kind when fine-tuning; a new model is SD 1.x-shaped (CLIP with quick_gelu).</summary>
+    public StableDiffusionKind Kind { get; }
     public ClipTokenizer Tokenizer { get; }
     public string TokenizerPath { get; }
     public AutoencoderKL Vae { get; private set; }
@@ -60,7 +63,7 @@ internal sealed class DiffusionComponents : IDisposable
             foreach (var p in unet.parameters()) p.requires_grad = true;
         }
         var schedule = SchedulerConfig.FromJson(model.SchedulerConfigJson) with { PredictionType = spec.PredictionType };
-        return new DiffusionComponents(ClipTokenizer.FromFolder(tokenizerPath), tokenizerPath, model.Vae, model.TextEncoder, unet,
+        return new DiffusionComponents(model.Kind, ClipTokenizer.FromFolder(tokenizerPath), tokenizerPath, model.Vae, model.TextEncoder, unet,
             trainsTextEncoder: false, schedule.ToJson() + "\n");
     }
 
@@ -83,7 +86,7 @@ internal sealed class DiffusionComponents : IDisposable
         var unet = NewUnet(spec.Unet ?? ShapesPresets.Unet(latentSide, textEncoder.Config.HiddenSize),
             textEncoder.Config.HiddenSize, vae.Config.LatentChannels, spec.Optimization.Seed);
         var schedule = ShapesPresets.Scheduler(spec.PredictionType);
-        return new DiffusionComponents(tokenizer, tokenizerPath, vae, textEncoder, unet, trainsTextEncoder: true, schedule.ToJson() + "\n");
+        return new DiffusionComponents(StableDiffusionKind.Sd1, tokenizer, tokenizerPath, vae, textEncoder, unet, trainsTextEncoder: true, schedule.ToJson() + "\n");
     }
 
     /// <summary>The text encoder config with the vocabulary size and special ids of the tokenizer it will read.</summary>

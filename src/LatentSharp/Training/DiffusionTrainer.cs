@@ -46,7 +46,7 @@ public sealed class DiffusionTrainer : Trainer
         owned = [parts, latents, tokenIds, emptyPromptIds, objective, trainable];
 
         var (unet, textEncoder) = Loop.Ema is null ? (parts.Unet, parts.TextEncoder) : parts.InferenceCopies();
-        var configs = new StableDiffusionConfigSet(StableDiffusionKind.Sd1, textEncoder.Config, unet.Config, parts.Vae.Config, parts.SchedulerConfigJson);
+        var configs = new StableDiffusionConfigSet(parts.Kind, textEncoder.Config, unet.Config, parts.Vae.Config, parts.SchedulerConfigJson);
         inference = new StableDiffusionModel(configs, textEncoder, unet, parts.Vae, Path.GetFileName(run.Root), tokenizerPath: parts.TokenizerPath);
         inferenceWeights = parts.TrainsTextEncoder ? new ModuleGroup(("unet", unet), ("text_encoder", textEncoder)) : new ModuleGroup(("unet", unet));
         if (Loop.Ema != null)
@@ -65,7 +65,7 @@ public sealed class DiffusionTrainer : Trainer
     /// <summary>The model as it would be exported now (EMA weights after the last sample or export).</summary>
     public StableDiffusionModel Model => inference;
 
-    protected override string Title => $"U-Net training loss ({spec.PredictionType})";
+    protected override string Title => $"U-Net training loss ({spec.PredictionType}{(spec.SnrGamma is { } gamma ? $", Min-SNR weights, gamma {gamma}" : "")})";
 
     /// <summary>Starts a new run in <paramref name="runFolder"/> (which must be new or empty).</summary>
     public static DiffusionTrainer Create(string runFolder, DiffusionTrainingOptions options, Action<string>? report = null)

@@ -13,6 +13,9 @@ public static class SampleGrid
 {
     public const int Columns = 4;
 
+    /// <summary>Cells are at least this wide, so a prompt fits under its image in a few lines.</summary>
+    const int MinCellSide = 128;
+
     public static RgbImage Render(StableDiffusionModel model, ClipTokenizer tokenizer, SampleSettings settings)
     {
         // Not disposed: disposing a pipeline disposes its model, which the trainer keeps using.
@@ -24,8 +27,20 @@ public static class SampleGrid
             {
                 Prompt = prompt, Steps = settings.Steps, GuidanceScale = settings.GuidanceScale, Seed = settings.Seed,
             });
-            return result.Images[0];
+            return Enlarge(result.Images[0]);
         }).ToList();
-        return ImageGrid.Compose(images, Math.Min(Columns, images.Count), new GridLabels { Captions = prompts });
+        return ImageGrid.Compose(images, Math.Min(Columns, images.Count), new GridLabels { Captions = prompts }, new GridStyle { CaptionLines = 4 });
+    }
+
+    /// <summary>Small images are repeated pixel by pixel (no smoothing), so the grid shows exactly what was generated.</summary>
+    static RgbImage Enlarge(RgbImage image)
+    {
+        int factor = Math.Max(1, MinCellSide / image.Width);
+        if (factor == 1) return image;
+        var large = new RgbImage(image.Width * factor, image.Height * factor);
+        for (int y = 0; y < large.Height; y++)
+            for (int x = 0; x < large.Width; x++)
+                large[x, y] = image[x / factor, y / factor];
+        return large;
     }
 }

@@ -7,20 +7,25 @@ using LatentSharp.UNet;
 namespace LatentSharp.Training;
 
 /// <summary>
-/// Default sizes for models trained on the 64×64 shapes data (see the training notes in the README for
-/// the measurements behind them). Every value can be replaced by a config.json-format file.
+/// Default sizes for models trained on the 64×64 shapes data (the README's training section gives the
+/// measurements behind them). Every value can be replaced by a config.json-format file.
 /// </summary>
 public static class ShapesPresets
 {
-    /// <summary>A 4× autoencoder: 64×64×3 images to 16×16×4 latents.</summary>
+    /// <summary>
+    /// A 4× autoencoder: 64×64×3 images to 16×16×4 latents, so a small (14 px) shape still spans 3–4 latent
+    /// pixels. Four channels per normalisation group: with one channel per group (instance norm) the decoder
+    /// cannot carry a flat image's colour through its last normalisation, and reconstructions come out in
+    /// the wrong colours with bright edges.
+    /// </summary>
     public static AutoencoderKLConfig Vae(int resolution = ShapesDataset.ReferenceSize) => new()
     {
-        BlockOutChannels = [32, 64, 64],
+        BlockOutChannels = [16, 32, 64],
         DownBlockTypes = ["DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"],
         UpBlockTypes = ["UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"],
         LayersPerBlock = 1,
         LatentChannels = 4,
-        NormNumGroups = 16,
+        NormNumGroups = 4,
         SampleSize = resolution,
         ScalingFactor = 1.0,
     };

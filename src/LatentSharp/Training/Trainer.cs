@@ -98,19 +98,11 @@ public abstract class Trainer : IDisposable
     /// <summary>Writes a checkpoint of the current step (nothing if one exists already).</summary>
     public string Checkpoint() => TrainingCheckpoint.Save(Run.Checkpoints, State with { EmaUpdates = Loop.Ema?.Updates ?? 0 }, Trainable, Loop);
 
-    /// <summary>Copies the weights to sample and export with — the average when kept, else the trained ones — into <paramref name="target"/>.</summary>
-    protected void CopyWeightsForInference(ModuleGroup target)
-    {
-        if (Loop.Ema is { } ema)
-        {
-            ema.CopyTo(target);
-            return;
-        }
-        if (ReferenceEquals(target, Trainable)) return;
-        using var _ = no_grad();
-        var destination = target.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach (var (name, parameter) in Trainable.named_parameters()) destination[name].copy_(parameter);
-    }
+    /// <summary>
+    /// Copies the averaged weights into <paramref name="target"/>, the networks that sample and export.
+    /// Without an average there is nothing to copy: a trainer then samples and exports with the trained networks themselves.
+    /// </summary>
+    protected void CopyWeightsForInference(ModuleGroup target) => Loop.Ema?.CopyTo(target);
 
     void Samples()
     {
