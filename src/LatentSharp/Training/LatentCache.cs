@@ -93,12 +93,16 @@ public sealed class LatentCache : IDisposable
     public void Save(string path) =>
         SafetensorsWriter.Write(path, new Dictionary<string, Tensor> { [MeanKey] = Mean, [StdKey] = Std });
 
-    /// <summary>Reads a saved cache; null when the file is missing or holds a different number of images.</summary>
+    /// <summary>Reads a saved cache; null when there is none yet.</summary>
+    /// <param name="expectedCount">The images the run has now; a cache of another number means the data changed under the run.</param>
     public static LatentCache? TryLoad(string path, int expectedCount)
     {
         if (!File.Exists(path)) return null;
         using var file = SafetensorsFile.Open(path);
-        if (!file.Contains(MeanKey) || !file.Contains(StdKey) || file.Entry(MeanKey).Shape[0] != expectedCount) return null;
+        if (!file.Contains(MeanKey) || !file.Contains(StdKey)) throw new CheckpointException(path, "not a latent cache (no mean and std tensors)");
+        long cached = file.Entry(MeanKey).Shape[0];
+        if (cached != expectedCount)
+            throw new LatentSharpException($"{path}: holds the latents of {cached} images but the data folder now gives {expectedCount}; the data changed since the run started");
         return new LatentCache(file.Read(MeanKey, ScalarType.Float32), file.Read(StdKey, ScalarType.Float32));
     }
 

@@ -134,6 +134,15 @@ public class DiffusionTrainerTests : IDisposable
         Assert.Contains("--resume", e.Message);
     }
 
+    [Fact]
+    public void ResumingAfterTheDataChangedIsRefused()
+    {
+        using (var trainer = DiffusionTrainer.Create(temp["run"], TinyTraining.NewModel(data, vae, steps: 1))) trainer.Train();
+        TinyTraining.ShapesFolder(data, count: 50);
+        var e = Assert.Throws<LatentSharpException>(() => DiffusionTrainer.Resume(temp["run"]));
+        Assert.Contains("the data changed", e.Message);
+    }
+
     static string Checkpoint(DiffusionTrainer trainer, string file) =>
         Path.Combine(TrainingCheckpoint.Complete(trainer.Run.Checkpoints)[0], file);
 
