@@ -25,7 +25,7 @@ public class ImageFolderDatasetTests : IDisposable
     {
         string folder = TinyTraining.ShapesFolder(temp["data"], count: 4);
         var texts = File.ReadAllLines(Path.Combine(folder, ImageFolderDataset.MetadataFile))
-            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()).ToList();
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()!).ToList();
         File.WriteAllText(Path.Combine(folder, "broken.png"), "not a png");
         File.AppendAllLines(Path.Combine(folder, ImageFolderDataset.MetadataFile),
         [
