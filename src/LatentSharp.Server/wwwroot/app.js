@@ -68,13 +68,18 @@ async function generate() {
       body: JSON.stringify({ ...request, force_task_id: taskId }),
     });
     const body = await response.json().catch(() => ({}));
+    progress.stop();   // first, so a late poll cannot put a preview over what follows
     if (!response.ok) {
+      $("preview-frame").hidden = true;
       showError(body.detail || `The server answered ${response.status}.`, body.field);
       return;
     }
     const info = JSON.parse(body.info);
     body.images.forEach((image, i) => addToGallery(image, info.infotexts[i], info.all_seeds[i], request));
+    if (body.images.length > 0) showLatest(body.images[0], info.all_seeds[0]);
+    else $("preview-frame").hidden = true;
   } catch (error) {
+    $("preview-frame").hidden = true;
     showError(`Could not reach the server: ${error.message}`);
   } finally {
     progress.stop();
@@ -99,6 +104,7 @@ function watchProgress(taskId) {
         showProgress(p);
         if (p.live_preview) {
           $("preview").src = p.live_preview;
+          $("preview-caption").textContent = "Live preview";
           $("preview-frame").hidden = false;
         }
         if (p.id_live_preview != null) previewId = p.id_live_preview;
@@ -113,7 +119,6 @@ function watchProgress(taskId) {
       stopped = true;
       clearTimeout(timer);
       $("progress").hidden = true;
-      $("preview-frame").hidden = true;
     },
   };
 }
@@ -127,6 +132,13 @@ function showProgress(p) {
   $("progress-text").textContent = p.queued
     ? `Waiting in the queue (position ${p.queue_position})`
     : `${p.textinfo || "Starting…"}${eta}`;
+}
+
+/** Keeps the newest result in view where the preview was. */
+function showLatest(base64, seed) {
+  $("preview").src = `data:image/png;base64,${base64}`;
+  $("preview-caption").textContent = `Latest result · seed ${seed}`;
+  $("preview-frame").hidden = false;
 }
 
 function addToGallery(base64, infotext, seed, request) {
@@ -143,10 +155,10 @@ function addToGallery(base64, infotext, seed, request) {
   card.querySelector(".reuse-seed").addEventListener("click", () => { $("seed").value = seed; $("seed").focus(); });
   card.querySelector(".reuse-all").addEventListener("click", () => fillForm(request, seed));
   $("gallery").prepend(card);
-  $("idle").hidden = true;
 }
 
 function fillForm(request, seed) {
+  $("width").value = $("height").value = "";
   for (const [key, value] of Object.entries(request)) {
     const field = $(key);
     if (field) field.value = value ?? "";
@@ -160,7 +172,7 @@ function setBusy(busy) {
   $("generate").disabled = busy;
   $("generate").textContent = busy ? "Generating…" : "Generate";
   $("interrupt").hidden = !busy;
-  if (!busy) $("idle").hidden = $("gallery").children.length > 0;
+  if (!busy) $("idle").hidden = !$("preview-frame").hidden;
 }
 
 /** Shows a message (null clears it) and marks the form field the server named, if any. */
