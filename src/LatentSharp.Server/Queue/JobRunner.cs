@@ -12,6 +12,11 @@ namespace LatentSharp.Server.Queue;
 /// </summary>
 internal sealed class JobRunner(StableDiffusionPipeline pipeline, ProgressTracker progress, double previewShare)
 {
+    /// <summary>Previews are made only while someone asked for progress this recently.</summary>
+    static readonly TimeSpan WatchedWithin = TimeSpan.FromSeconds(2);
+
+    readonly PreviewBudget budget = new(previewShare);
+
     public void Run(GenerationJob job)
     {
         progress.Begin(job);
@@ -38,7 +43,7 @@ internal sealed class JobRunner(StableDiffusionPipeline pipeline, ProgressTracke
         // Frees whatever a cancelled run leaves behind, so a long-running server does not grow.
         using var scope = NewDisposeScope();
         var images = new List<GeneratedImage>();
-        var budget = new PreviewBudget(previewShare);
+        budget.StartJob();
         for (int i = 0; i < job.Runs.Count && !job.Interrupted; i++)
         {
             progress.BeginRun(i);
@@ -46,7 +51,7 @@ internal sealed class JobRunner(StableDiffusionPipeline pipeline, ProgressTracke
             using var latest = new LatestLatents();
             try
             {
-                using var result = pipeline.Generate(run, step => OnStep(step, latest, budget), job.Cancellation);
+                using var result = pipeline.Generate(run, step => OnStep(step, latest), job.Cancellation);
                 images.AddRange(result.Images.Select((image, k) => new GeneratedImage(image, result.Parameters[k])));
             }
             catch (OperationCanceledException) when (job.Interrupted)
@@ -57,15 +62,15 @@ internal sealed class JobRunner(StableDiffusionPipeline pipeline, ProgressTracke
         return new JobOutcome(images, job.Interrupted);
     }
 
-    void OnStep(StepProgress step, LatestLatents latest, PreviewBudget budget)
+    void OnStep(StepProgress step, LatestLatents latest)
     {
         latest.Keep(step.Latents);
         progress.Stepped(step.Step, step.TotalSteps);
         // The last step's image is the result itself; no preview needed.
-        if (step.Step < step.TotalSteps && budget.Allows()) Preview(step, budget);
+        if (step.Step < step.TotalSteps && budget.Allows(progress.WatchedWithin(WatchedWithin))) Preview(step);
     }
 
-    void Preview(StepProgress step, PreviewBudget budget)
+    void Preview(StepProgress step)
     {
         var clock = Stopwatch.StartNew();
         using (var scope = NewDisposeScope())
