@@ -84,7 +84,7 @@ internal static class A1111Endpoints
             IdLivePreview: running ? p.PreviewId : null,
             Textinfo: status.State switch
             {
-                JobState.Queued => $"In queue: {status.Position} ahead of it",
+                JobState.Queued => $"Queued, position {status.Position}",
                 JobState.Running => TextInfo(p),
                 JobState.Finished => "Done",
                 _ => "Waiting...",
