@@ -226,6 +226,17 @@ public sealed class StableDiffusionPipeline : IDisposable
     static RgbImage Fit(RgbImage image, int width, int height) =>
         image.Width == width && image.Height == height ? image : Resampling.Resize(image, width, height, ResampleFilter.Lanczos);
 
+    /// <summary>
+    /// The parameters that reproduce image <paramref name="index"/> of <paramref name="request"/> (seed Seed + index),
+    /// for images made without <see cref="Generate(GenerationRequest, Action{StepProgress}?, CancellationToken)"/>'s
+    /// result, e.g. a preview of an interrupted run.
+    /// </summary>
+    public GenerationParameters Describe(GenerationRequest request, int index)
+    {
+        var (width, height) = ResolveSize(request);
+        return Describe(request, request.Scheduler ?? DefaultSampler, request.Seed + index, width, height);
+    }
+
     GenerationParameters Describe(GenerationRequest r, string sampler, long seed, int width, int height)
     {
         var extra = new List<KeyValuePair<string, string>>();
