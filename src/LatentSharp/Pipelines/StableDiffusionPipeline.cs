@@ -1,5 +1,6 @@
 using LatentSharp.Checkpoints;
 using LatentSharp.Imaging;
+using LatentSharp.Performance;
 using LatentSharp.Schedulers;
 using LatentSharp.Text;
 using TorchSharp;
@@ -23,9 +24,16 @@ public sealed class StableDiffusionPipeline : IDisposable
     }
 
     /// <summary>Loads a diffusers folder or single-file checkpoint and its tokenizer.</summary>
-    public static StableDiffusionPipeline Load(string path, ScalarType dtype = ScalarType.Float32, string? tokenizerPath = null)
+    public static StableDiffusionPipeline Load(string path, ScalarType dtype = ScalarType.Float32, string? tokenizerPath = null) =>
+        WithOwnTokenizer(StableDiffusionModel.Load(path, dtype, tokenizerPath));
+
+    /// <summary>Loads in a precision; bf16 falls back to fp32 (with one line to <paramref name="notice"/>) on CPUs without native bf16.</summary>
+    public static StableDiffusionPipeline Load(string path, Precision precision, string? tokenizerPath = null, Action<string>? notice = null) =>
+        WithOwnTokenizer(StableDiffusionModel.Load(path, precision, tokenizerPath, notice));
+
+    /// <summary>A pipeline over <paramref name="model"/> with the model's tokenizer; the model is disposed if that fails.</summary>
+    static StableDiffusionPipeline WithOwnTokenizer(StableDiffusionModel model)
     {
-        var model = StableDiffusionModel.Load(path, dtype, tokenizerPath);
         try
         {
             return new StableDiffusionPipeline(model, ClipTokenizer.FromFolder(model.RequireTokenizerPath()));
