@@ -28,6 +28,7 @@ public sealed record BenchResult
     public double? UnetPassB2S { get; init; }
     public double? UnetPassB2MinS { get; init; }
     public double? UnetPassB2CpuS { get; init; }
+    public double? UnetPassB2KernelS { get; init; }
     public double? UnetPassB2Gflops { get; init; }
     public double? UnetPassTflopB1 { get; init; }
     public double? SchedulerStepMs { get; init; }

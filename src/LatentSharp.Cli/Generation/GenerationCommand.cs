@@ -53,6 +53,7 @@ public abstract class GenerationCommand : ICommand, IHasFlags
         string modelPath = options.Model ?? DefaultModel.Locate();
         var paths = OutputPaths.For(options.Output, Enumerable.Range(0, request.BatchSize).Select(i => request.Seed + i).ToList());
 
+        TorchRuntime.Configure();
         var clock = Stopwatch.StartNew();
         Console.Error.WriteLine($"loading {modelPath}");
         using var pipeline = StableDiffusionPipeline.Load(modelPath, options.Precision, options.Tokenizer,
