@@ -41,9 +41,12 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
     {
         using var scope = NewDisposeScope();
         var context = encoderHiddenStates ?? hiddenStates;
-        var attended = ScaledDotProductAttention.Compute(
-            to_q.forward(hiddenStates), to_k.forward(context), to_v.forward(context), heads, upcast: upcast);
-        foreach (var layer in to_out) attended = layer.forward(attended);
+        Tensor attended;
+        using (var query = to_q.forward(hiddenStates))
+        using (var key = to_k.forward(context))
+        using (var value = to_v.forward(context))
+            attended = ScaledDotProductAttention.Compute(query, key, value, heads, upcast: upcast);
+        foreach (var layer in to_out) attended = attended.Then(layer.forward);
         return attended.MoveToOuterDisposeScope();
     }
 }
