@@ -1,3 +1,4 @@
+using LatentSharp.Autoencoder;
 using LatentSharp.Checkpoints;
 using LatentSharp.Imaging;
 using LatentSharp.Performance;
@@ -50,6 +51,12 @@ public sealed class StableDiffusionPipeline : IDisposable
 
     /// <summary>The model's own scheduler config (its noise schedule; samplers are swapped onto it).</summary>
     public SchedulerConfig SchedulerConfig { get; }
+
+    /// <summary>
+    /// Decode latents larger than a tile in overlapping tiles (bounded decoder memory, e.g. 1024² in bf16 under
+    /// 4 GB); null (the default) decodes whole, exactly as diffusers does.
+    /// </summary>
+    public VaeTiling? VaeTiling { get; set; }
 
     /// <summary>Receives warnings (e.g. a prompt truncated to 77 tokens). Default: none.</summary>
     public Action<string>? Warn { get; set; }
@@ -129,8 +136,8 @@ public sealed class StableDiffusionPipeline : IDisposable
         var images = Enumerable.Range(0, (int)latents.shape[0]).Select(i =>
         {
             using var itemScope = NewDisposeScope();
-            var z = latents.narrow(0, i, 1) / Model.Vae.Config.ScalingFactor;
-            var x = Model.Vae.Decode(z.to(vaeType)).to(ScalarType.Float32);
+            var z = (latents.narrow(0, i, 1) / Model.Vae.Config.ScalingFactor).to(vaeType);
+            var x = (VaeTiling is { } tiling ? TiledDecoding.Decode(Model.Vae, z, tiling) : Model.Vae.Decode(z)).to(ScalarType.Float32);
             return (x / 2 + 0.5).clamp(0, 1).MoveToOuterDisposeScope();
         }).ToList();
         return cat(images, 0).MoveToOuterDisposeScope();
