@@ -5,40 +5,36 @@ namespace LatentSharp.Performance;
 
 /// <summary>
 /// Process-wide settings for fast CPU work, applied once at program start by the command line and
-/// the server (a library does not change its host's allocator on its own).
+/// the server (a library does not change its host's settings on its own).
 /// </summary>
 public static class TorchRuntime
 {
-    // glibc mallopt parameters (malloc.h).
-    const int MallocTrimThreshold = -1;
-    const int MallocMmapMax = -4;
-
     /// <summary>
-    /// Sets LibTorch's intra-op threads (default: the processor count) and, on glibc, makes freed memory stay
-    /// in the heap. By default glibc serves every block above 32 MB with a fresh mmap and unmaps it on free, so
-    /// each sampling step page-faults its large activations in again (measured on SD 1.5 at 512²: millions of
-    /// faults and a quarter of the CPU time in the kernel). Kept, the blocks are reused step after step; the
-    /// peak resident memory is unchanged, but memory is not handed back to the system until the process ends.
+    /// Sets LibTorch's intra-op threads (default: the processor count) and, on Linux, asks LibTorch to back
+    /// tensors of 2 MB and more with transparent huge pages. glibc serves such blocks (above 32 MB) with fresh
+    /// memory maps that the kernel faults in page by page: a 512² VAE decode spent 15% of its CPU time in the
+    /// kernel, a quarter less with huge pages. Must run before the first tensor is created (LibTorch reads the
+    /// setting once).
     /// </summary>
     public static void Configure(int? threads = null)
     {
+        if (OperatingSystem.IsLinux()) UseHugePagesForLargeTensors();
         torch.set_num_threads(threads ?? Environment.ProcessorCount);
-        if (OperatingSystem.IsLinux()) RetainFreedMemory();
     }
 
-    static void RetainFreedMemory()
+    static void UseHugePagesForLargeTensors()
     {
+        // LibTorch reads its environment natively; .NET's Environment.SetEnvironmentVariable does not reach it.
         try
         {
-            mallopt(MallocMmapMax, 0);
-            mallopt(MallocTrimThreshold, int.MaxValue);
+            setenv("THP_MEM_ALLOC_ENABLE", "1", 0);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            // Not glibc (e.g. musl): its allocator has no such settings.
+            // No C library to ask: keep the default.
         }
     }
 
-    [DllImport("libc", EntryPoint = "mallopt")]
-    static extern int mallopt(int param, int value);
+    [DllImport("libc", EntryPoint = "setenv")]
+    static extern int setenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
 }
