@@ -42,11 +42,11 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
         using var scope = NewDisposeScope();
         var context = encoderHiddenStates ?? hiddenStates;
         Tensor attended;
-        using (var query = to_q.forward(hiddenStates))
-        using (var key = to_k.forward(context))
-        using (var value = to_v.forward(context))
+        using (var query = TokenLinear.Forward(to_q, hiddenStates))
+        using (var key = TokenLinear.Forward(to_k, context))
+        using (var value = TokenLinear.Forward(to_v, context))
             attended = ScaledDotProductAttention.Compute(query, key, value, heads, upcast: upcast);
-        foreach (var layer in to_out) attended = attended.Then(layer.forward);
+        foreach (var layer in to_out) attended = attended.Then(x => layer is Linear linear ? TokenLinear.Forward(linear, x) : layer.forward(x));
         return attended.MoveToOuterDisposeScope();
     }
 }

@@ -29,16 +29,21 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hiddenStates)
     {
         using var scope = NewDisposeScope();
-        var tokens = hiddenStates.reshape(-1, hiddenStates.shape[^1]);
-        if (tokens.shape[0] <= TokensPerSlice) return Apply(hiddenStates).MoveToOuterDisposeScope();
-        var slices = tokens.split(TokensPerSlice).Select(Apply).ToList();
-        return cat(slices, 0).view(hiddenStates.shape[..^1].Append(slices[0].shape[^1]).ToArray()).MoveToOuterDisposeScope();
+        if (hiddenStates.shape[0] * hiddenStates.shape[1] <= TokensPerSlice) return Apply(hiddenStates).MoveToOuterDisposeScope();
+        // All tokens of the batch as one sequence, cut into contiguous slices.
+        var tokens = hiddenStates.reshape(1, -1, hiddenStates.shape[^1]);
+        var slices = tokens.split(TokensPerSlice, 1).Select(Apply).ToList();
+        return cat(slices, 1).view(hiddenStates.shape).MoveToOuterDisposeScope();
     }
 
     Tensor Apply(Tensor tokens)
     {
         var h = tokens;
-        foreach (var layer in net) h = ReferenceEquals(h, tokens) ? layer.forward(h) : h.Then(layer.forward);
+        foreach (var layer in net)
+        {
+            Tensor Step(Tensor x) => layer is Linear linear ? TokenLinear.Forward(linear, x) : layer.forward(x);
+            h = ReferenceEquals(h, tokens) ? Step(h) : h.Then(Step);
+        }
         return h;
     }
 }

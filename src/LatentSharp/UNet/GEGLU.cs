@@ -19,7 +19,7 @@ public sealed class GEGLU : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hiddenStates)
     {
         using var scope = NewDisposeScope();
-        using var projected = proj.forward(hiddenStates);
+        using var projected = TokenLinear.Forward(proj, hiddenStates);
         var halves = projected.chunk(2, -1);
         return InPlace.Multiply(nn.functional.gelu(halves[1]), halves[0]).MoveToOuterDisposeScope();
     }

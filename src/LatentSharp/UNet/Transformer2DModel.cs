@@ -43,10 +43,10 @@ public sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         long height = hiddenStates.shape[2], width = hiddenStates.shape[3];
         var h = norm.forward(hiddenStates);
-        h = linearProjection ? h.Then(ToTokens).Then(proj_in.forward) : h.Then(proj_in.forward).Then(ToTokens);
+        h = linearProjection ? h.Then(ToTokens).Then(x => TokenLinear.Forward((Linear)proj_in, x)) : h.Then(proj_in.forward).Then(ToTokens);
         foreach (var block in transformer_blocks) h = h.Then(x => block.forward(x, encoderHiddenStates));
         h = linearProjection
-            ? h.Then(proj_out.forward).Then(x => ToImage(x, height, width))
+            ? h.Then(x => TokenLinear.Forward((Linear)proj_out, x)).Then(x => ToImage(x, height, width))
             : h.Then(x => ToImage(x, height, width)).Then(proj_out.forward);
         return InPlace.Add(h, hiddenStates).MoveToOuterDisposeScope();
     }
