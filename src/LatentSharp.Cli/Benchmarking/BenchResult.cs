@@ -15,6 +15,7 @@ public sealed record BenchResult
     public required string Precision { get; init; }
     public required string PrecisionRequested { get; init; }
     public required int Threads { get; init; }
+    public int? VaeTile { get; init; }
     public required int Repeats { get; init; }
     public required int Steps { get; init; }
     public required double LoadS { get; init; }

@@ -18,5 +18,8 @@ public sealed record BenchSettings
     public required int Steps { get; init; }
 
     public required IReadOnlySet<string> Parts { get; init; }
+
+    /// <summary>Decode in tiles of this many latent pixels (see VaeTileOption); null: untiled.</summary>
+    public int? VaeTile { get; init; }
     public bool Runs(string part) => Parts.Contains(part);
 }

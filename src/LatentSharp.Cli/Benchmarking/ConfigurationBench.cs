@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LatentSharp.Cli.Generation;
 using LatentSharp.Performance;
 using LatentSharp.Pipelines;
 using LatentSharp.Schedulers;
@@ -23,6 +24,7 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
         var loading = Stopwatch.StartNew();
         using var pipeline = BenchModels.Open(settings.Model, requested, settings.Tokenizer, notice => progress($"note: {notice}"));
         double loadSeconds = loading.Elapsed.TotalSeconds;
+        pipeline.VaeTiling = VaeTileOption.Read(settings.VaeTile);
         var model = pipeline.Model;
         var dtype = model.Precision.DType();
         long latentSide = size / pipeline.VaeScaleFactor, latentChannels = model.Vae.Config.LatentChannels;
@@ -70,7 +72,7 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
         return new BenchResult
         {
             Model = settings.Model, Size = size, Precision = model.Precision.Name(), PrecisionRequested = requested.Name(),
-            Threads = settings.Threads, Repeats = settings.Repeats, Steps = settings.Steps, LoadS = loadSeconds,
+            Threads = settings.Threads, VaeTile = settings.VaeTile, Repeats = settings.Repeats, Steps = settings.Steps, LoadS = loadSeconds,
             WeightsMb = WeightBytes(model) / 1e6,
             TextEncodeS = text?.MedianSeconds, TextEncodeMinS = text?.MinSeconds,
             TextEncodeGflops = Rate(2 * ModelFlops.TextEncoder(model.TextEncoder.Config, ContextTokens), text),

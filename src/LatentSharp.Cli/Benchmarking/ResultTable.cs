@@ -17,7 +17,7 @@ public static class ResultTable
         ("unet b2 s", r => Pair(r.UnetPassB2S, r.UnetPassB2MinS)),
         ("unet GFLOP/s", r => Number(r.UnetPassB2Gflops, "0")),
         ("sched ms/step", r => Number(r.SchedulerStepMs, "0.0")),
-        ("vae dec s", r => Pair(r.VaeDecodeS, r.VaeDecodeMinS)),
+        ("vae dec s", r => Pair(r.VaeDecodeS, r.VaeDecodeMinS) + (r.VaeTile is int t ? $" t{t}" : "")),
         ("dec GFLOP/s", r => Number(r.VaeDecodeGflops, "0")),
         ("vae enc s", r => Pair(r.VaeEncodeS, r.VaeEncodeMinS)),
         ("image s", r => Pair(r.ImageS, r.ImageMinS)),

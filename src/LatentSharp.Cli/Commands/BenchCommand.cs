@@ -24,6 +24,7 @@ public sealed class BenchCommand : ICommand, IHasFlags
           --threads N        LibTorch intra-op threads (default {Environment.ProcessorCount}, the processor count)
           --repeats N        measured runs per part after one warm-up run (default 3); min and median are reported
           --steps N          guided steps of the end-to-end image (default 20)
+          --vae-tile N       decode in overlapping tiles of N latent pixels (as sd generate --vae-tile)
           --parts LIST       any of {string.Join(",", BenchSettings.AllParts)} (default all)
           --json             one JSON object per configuration on stdout instead of the table
           --in-process       measure one size and precision in this process (what each child runs)
@@ -65,7 +66,9 @@ public sealed class BenchCommand : ICommand, IHasFlags
             "--repeats", s.Repeats.ToString(CultureInfo.InvariantCulture), "--steps", s.Steps.ToString(CultureInfo.InvariantCulture),
             "--parts", string.Join(",", s.Parts),
         ];
-        return s.Tokenizer is null ? common : [.. common, "--tokenizer", s.Tokenizer];
+        string[] tokenizer = s.Tokenizer is null ? [] : ["--tokenizer", s.Tokenizer];
+        string[] tiling = s.VaeTile is int tile ? ["--vae-tile", tile.ToString(CultureInfo.InvariantCulture)] : [];
+        return [.. common, .. tokenizer, .. tiling];
     }
 
     static BenchSettings Parse(Arguments args)
@@ -87,6 +90,7 @@ public sealed class BenchCommand : ICommand, IHasFlags
             Repeats = args.Int("repeats", 3, 1, 1000),
             Steps = args.Int("steps", 20, 1, 1000),
             Parts = parts.ToHashSet(),
+            VaeTile = args.Has("vae-tile") ? args.Int("vae-tile", 0, VaeTileOption.Min, 4096) : null,
         };
     }
 

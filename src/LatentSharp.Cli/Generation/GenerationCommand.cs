@@ -27,6 +27,7 @@ public abstract class GenerationCommand : ICommand, IHasFlags
           --model PATH          diffusers folder or single-file .safetensors (default: the shipped model)
           --tokenizer DIR       CLIP tokenizer folder, for single files without one in the Hugging Face cache
           --precision P         fp32 or bf16 (bf16: about 2× faster on CPUs with native bf16, else falls back to fp32)
+          --vae-tile N          decode in overlapping tiles of N latent pixels (e.g. 64 = 512 px): large images in less memory
           --scheduler NAME      {string.Join(" ", SchedulerFactory.Names)} (default: the model's own)
           --steps N             sampling steps (default 25)
           --guidance S          classifier-free guidance scale (default 7.5; ≤ 1 skips the unconditional pass)
@@ -59,6 +60,7 @@ public abstract class GenerationCommand : ICommand, IHasFlags
         using var pipeline = StableDiffusionPipeline.Load(modelPath, options.Precision, options.Tokenizer,
             notice => Console.Error.WriteLine($"note: {notice}"));
         pipeline.Warn = message => Console.Error.WriteLine($"warning: {message}");
+        pipeline.VaeTiling = VaeTileOption.Read(options.VaeTile);
         using var initialLatents = options.InitLatents is { } file ? ReadInitialLatents(file) : null;
         request = request with { InitialLatents = initialLatents };
         request = request with { BatchSize = initialLatents is null || options.BatchGiven ? request.BatchSize : (int)initialLatents.shape[0] };
@@ -92,7 +94,7 @@ public abstract class GenerationCommand : ICommand, IHasFlags
     }
 
     sealed record Options(string? Model, string? Tokenizer, string? Output, string? SaveTensors, string? InitLatents, bool BatchGiven,
-        Precision Precision);
+        Precision Precision, int? VaeTile);
 
     (GenerationRequest, Options) Parse(Arguments args)
     {
@@ -115,7 +117,8 @@ public abstract class GenerationCommand : ICommand, IHasFlags
         };
         bool batchGiven = args.Has("batch");
         var options = new Options(args.String("model"), args.String("tokenizer"), args.String("output"),
-            args.String("save-tensors"), args.String("init-latents"), batchGiven, PrecisionOption.Read(args));
+            args.String("save-tensors"), args.String("init-latents"), batchGiven, PrecisionOption.Read(args),
+            args.Has("vae-tile") ? args.Int("vae-tile", 0, VaeTileOption.Min, 4096) : null);
         if (options.InitLatents != null && Name != "generate") throw new UsageException("--init-latents is for text-to-image only");
         request = AddModeOptions(request, args);
         args.EnsureAllUsed();
