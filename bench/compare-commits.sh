@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Interleaved A/B of two commits with `sd bench --in-process`: both are built (git worktrees under
-# artifacts/compare/), then run alternately ROUNDS times, so both see the same machine load. Prints each
+# Interleaved A/B of two commits with `sd bench --in-process`: both are built (from temporary git worktrees,
+# into artifacts/compare/sd-SHA), then run alternately ROUNDS times, so both see the same machine load. Prints each
 # run's JSON and, per field, the median over rounds and the ratio base/candidate (> 1: candidate faster).
 #
 #   bench/compare-commits.sh BASE CANDIDATE ROUNDS [sd bench options for ONE configuration...]
@@ -15,6 +15,7 @@ build() {
   if [[ ! -f "$out/sd.dll" ]]; then
     [[ -d "$tree" ]] || git -C "$root" worktree add --detach "$tree" "$sha" >/dev/null 2>&1
     dotnet build "$tree/src/LatentSharp.Cli/LatentSharp.Cli.csproj" -c Release -o "$out" --nologo -v quiet >/dev/null
+    git -C "$root" worktree remove --force "$tree"   # only the build output is needed
   fi
   echo "$out/sd.dll"
 }
