@@ -35,10 +35,18 @@ public sealed class AttnBlock : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long batch = hiddenStates.shape[0], channels = hiddenStates.shape[1], height = hiddenStates.shape[2], width = hiddenStates.shape[3];
-        var tokens = group_norm.forward(hiddenStates).view(batch, channels, height * width).transpose(1, 2);
-        var attended = ScaledDotProductAttention.Compute(to_q.forward(tokens), to_k.forward(tokens), to_v.forward(tokens), heads: 1);
-        foreach (var layer in to_out) attended = layer.forward(attended);
-        var image = attended.transpose(1, 2).reshape(batch, channels, height, width);
-        return (image + hiddenStates).MoveToOuterDisposeScope();
+        Tensor attended;
+        using (var normed = group_norm.forward(hiddenStates))
+        using (var flat = normed.view(batch, channels, height * width))
+        using (var tokens = flat.transpose(1, 2))
+        using (var query = to_q.forward(tokens))
+        using (var key = to_k.forward(tokens))
+        using (var value = to_v.forward(tokens))
+            attended = ScaledDotProductAttention.Compute(query, key, value, heads: 1);
+        foreach (var layer in to_out) attended = attended.Then(layer.forward);
+        using var channelsFirst = attended.transpose(1, 2);
+        attended.Dispose();
+        var image = channelsFirst.reshape(batch, channels, height, width);
+        return InPlace.Add(image, hiddenStates).MoveToOuterDisposeScope();
     }
 }

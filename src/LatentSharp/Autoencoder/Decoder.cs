@@ -32,9 +32,9 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor latent)
     {
         using var scope = NewDisposeScope();
-        var h = mid_block.forward(conv_in.forward(latent));
-        foreach (var block in up_blocks) h = block.forward(h);
-        h = conv_out.forward(nn.functional.silu(conv_norm_out.forward(h)));
+        var h = conv_in.forward(latent).Then(mid_block.forward);
+        foreach (var block in up_blocks) h = h.Then(block.forward);
+        h = InPlace.Silu(h.Then(conv_norm_out.forward)).Then(conv_out.forward);
         return h.MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using LatentSharp.Layers;
 using LatentSharp.UNet;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -23,9 +24,9 @@ public sealed class DownEncoderBlock2D : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hiddenStates)
     {
         using var scope = NewDisposeScope();
-        var h = hiddenStates;
-        foreach (var resnet in resnets) h = resnet.forward(h, null);
-        if (downsamplers != null) foreach (var down in downsamplers) h = down.forward(h);
+        var h = hiddenStates.alias();
+        foreach (var resnet in resnets) h = h.Then(x => resnet.forward(x, null));
+        if (downsamplers != null) foreach (var down in downsamplers) h = h.Then(down.forward);
         return h.MoveToOuterDisposeScope();
     }
 }

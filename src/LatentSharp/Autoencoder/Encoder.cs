@@ -33,9 +33,9 @@ public sealed class Encoder : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = conv_in.forward(image);
-        foreach (var block in down_blocks) h = block.forward(h);
-        h = mid_block.forward(h);
-        h = conv_out.forward(nn.functional.silu(conv_norm_out.forward(h)));
+        foreach (var block in down_blocks) h = h.Then(block.forward);
+        h = h.Then(mid_block.forward);
+        h = InPlace.Silu(h.Then(conv_norm_out.forward)).Then(conv_out.forward);
         return h.MoveToOuterDisposeScope();
     }
 }

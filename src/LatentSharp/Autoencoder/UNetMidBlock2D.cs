@@ -1,3 +1,4 @@
+using LatentSharp.Layers;
 using LatentSharp.UNet;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -21,8 +22,7 @@ public sealed class UNetMidBlock2D : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hiddenStates)
     {
         using var scope = NewDisposeScope();
-        var h = resnets[0].forward(hiddenStates, null);
-        h = resnets[1].forward(attentions[0].forward(h), null);
+        var h = resnets[0].forward(hiddenStates, null).Then(attentions[0].forward).Then(x => resnets[1].forward(x, null));
         return h.MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using LatentSharp.Layers;
 using LatentSharp.UNet;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -23,9 +24,9 @@ public sealed class UpDecoderBlock2D : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hiddenStates)
     {
         using var scope = NewDisposeScope();
-        var h = hiddenStates;
-        foreach (var resnet in resnets) h = resnet.forward(h, null);
-        if (upsamplers != null) foreach (var up in upsamplers) h = up.forward(h, null);
+        var h = hiddenStates.alias();
+        foreach (var resnet in resnets) h = h.Then(x => resnet.forward(x, null));
+        if (upsamplers != null) foreach (var up in upsamplers) h = h.Then(x => up.forward(x, null));
         return h.MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,6 @@
 using LatentSharp.Autoencoder;
+using LatentSharp.Layers;
+using LatentSharp.Performance;
 using LatentSharp.Text;
 using LatentSharp.UNet;
 using TorchSharp;
@@ -31,6 +33,9 @@ public sealed class StableDiffusionModel : IDisposable
     public UNet2DConditionModel Unet { get; }
     public AutoencoderKL Vae { get; }
 
+    /// <summary>The networks' precision, from the U-Net's parameter dtype.</summary>
+    public Precision Precision => Unet.parameters().First().dtype == ScalarType.BFloat16 ? Precision.Bf16 : Precision.Fp32;
+
     /// <summary>The scheduler's config.json text, for the schedulers' SchedulerConfig.</summary>
     public string SchedulerConfigJson => Configs.SchedulerConfigJson;
 
@@ -53,10 +58,43 @@ public sealed class StableDiffusionModel : IDisposable
         return checkpoint.Load(dtype);
     }
 
+    /// <summary>
+    /// Loads in a <see cref="Performance.Precision"/>: bf16 on a CPU without native bf16 falls back to fp32,
+    /// and <paramref name="notice"/> receives one line saying so.
+    /// </summary>
+    public static StableDiffusionModel Load(string path, Precision precision, string? tokenizerPath = null, Action<string>? notice = null) =>
+        Load(path, Resolve(precision, notice).DType(), tokenizerPath);
+
     /// <summary>A model with freshly initialised (random) weights, e.g. <c>Create(StableDiffusionConfigs.Sd15, "sd15-random")</c>.</summary>
     public static StableDiffusionModel Create(StableDiffusionConfigSet configs, string name, string? tokenizerPath = null) =>
         new(configs, new ClipTextModel(configs.TextEncoder), new UNet2DConditionModel(configs.Unet), new AutoencoderKL(configs.Vae),
             name, null, tokenizerPath);
+
+    /// <summary>
+    /// A frozen random-weight model for inference (benchmarks), its weights drawn directly in the precision's
+    /// dtype so that a bf16 model never exists in float32, even briefly. Falls back as <see cref="Load(string, Precision, string?, Action{string}?)"/>.
+    /// </summary>
+    public static StableDiffusionModel Create(StableDiffusionConfigSet configs, string name, Precision precision,
+        string? tokenizerPath = null, Action<string>? notice = null)
+    {
+        var dtype = Resolve(precision, notice).DType();
+        T Random<T>(T model) where T : nn.Module
+        {
+            ParameterStorage.AllocateEmpty(model, dtype);
+            DefaultInitialization.Apply(model);
+            model.eval();
+            return model;
+        }
+        return new(configs, Random(new ClipTextModel(configs.TextEncoder, META)), Random(new UNet2DConditionModel(configs.Unet, META)),
+            Random(new AutoencoderKL(configs.Vae, META)), name, null, tokenizerPath);
+    }
+
+    static Precision Resolve(Precision requested, Action<string>? notice)
+    {
+        var choice = PrecisionChoice.For(requested);
+        if (choice.Notice != null) notice?.Invoke(choice.Notice);
+        return choice.Effective;
+    }
 
     /// <summary>The tokenizer folder, or a one-line error saying how to provide one.</summary>
     public string RequireTokenizerPath() => TokenizerPath ?? throw new LatentSharpException(

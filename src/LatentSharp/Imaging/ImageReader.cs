@@ -11,12 +11,17 @@ namespace LatentSharp.Imaging;
 /// </summary>
 public static class ImageReader
 {
-    public static RgbImage Read(string path)
+    public static RgbImage Read(string path) => Decode(ReadFile(path), path);
+
+    /// <summary>
+    /// Decodes an image held in memory (an upload); <paramref name="source"/> names it in errors. A server passes a
+    /// smaller <paramref name="maxSide"/> so a small compressed upload cannot make it allocate a huge bitmap.
+    /// </summary>
+    public static RgbImage Decode(byte[] bytes, string source, int maxSide = RgbImage.MaxSide)
     {
-        byte[] bytes = ReadFile(path);
-        var (width, height) = HeaderSize(path, bytes);
-        if (width > RgbImage.MaxSide || height > RgbImage.MaxSide)
-            throw new LatentSharpException($"{path}: image is {width}x{height}; the largest side LatentSharp reads is {RgbImage.MaxSide} px");
+        var (width, height) = HeaderSize(source, bytes);
+        if (width > maxSide || height > maxSide)
+            throw new LatentSharpException($"{source}: image is {width}x{height}; the largest side LatentSharp reads is {maxSide} px");
         ImageResult decoded;
         try
         {
@@ -24,10 +29,10 @@ public static class ImageReader
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw Unreadable(path, e.Message);
+            throw Unreadable(source, e.Message);
         }
         if (decoded.Width != width || decoded.Height != height)
-            throw Unreadable(path, "decoded size differs from the header");
+            throw Unreadable(source, "decoded size differs from the header");
         return OverWhite(decoded);
     }
 

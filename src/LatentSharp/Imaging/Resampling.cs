@@ -27,6 +27,17 @@ public static class Resampling
     }
 
     /// <summary>The centred <paramref name="width"/> × <paramref name="height"/> window of the image.</summary>
+    /// <summary>Each pixel becomes a factor×factor block: enlarges small images for grids without blurring them.</summary>
+    public static RgbImage ScaleNearest(RgbImage image, int factor)
+    {
+        if (factor < 1) throw new ArgumentOutOfRangeException(nameof(factor));
+        var result = new RgbImage(image.Width * factor, image.Height * factor);
+        for (int y = 0; y < result.Height; y++)
+            for (int x = 0; x < result.Width; x++)
+                result[x, y] = image[x / factor, y / factor];
+        return result;
+    }
+
     public static RgbImage CenterCrop(RgbImage image, int width, int height)
     {
         if (width > image.Width || height > image.Height)

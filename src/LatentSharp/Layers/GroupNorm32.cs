@@ -32,8 +32,12 @@ public sealed class GroupNorm32 : nn.Module<Tensor, Tensor>, IHasReplaceablePara
         if (input.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32)
             return nn.functional.group_norm(input, numGroups, weight, bias, eps);
         using var scope = NewDisposeScope();
-        var output = nn.functional.group_norm(input.to_type(ScalarType.Float32), numGroups,
-            weight.to_type(ScalarType.Float32), bias.to_type(ScalarType.Float32), eps);
+        var (weight32, bias32) = (weight.to_type(ScalarType.Float32), bias.to_type(ScalarType.Float32));
+        // LibTorch's CPU kernel takes bfloat16 activations with float32 weights and computes the statistics
+        // and the affine map in float32 itself, without float32 copies of the activations.
+        if (input.dtype == ScalarType.BFloat16 && input.device_type == DeviceType.CPU)
+            return nn.functional.group_norm(input, numGroups, weight32, bias32, eps).MoveToOuterDisposeScope();
+        var output = nn.functional.group_norm(input.to_type(ScalarType.Float32), numGroups, weight32, bias32, eps);
         return output.to_type(input.dtype).MoveToOuterDisposeScope();
     }
 

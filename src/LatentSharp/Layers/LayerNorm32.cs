@@ -29,8 +29,11 @@ public sealed class LayerNorm32 : nn.Module<Tensor, Tensor>, IHasReplaceablePara
         if (input.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32)
             return nn.functional.layer_norm(input, normalizedShape, weight, bias, eps);
         using var scope = NewDisposeScope();
-        var output = nn.functional.layer_norm(input.to_type(ScalarType.Float32), normalizedShape,
-            weight.to_type(ScalarType.Float32), bias.to_type(ScalarType.Float32), eps);
+        var (weight32, bias32) = (weight.to_type(ScalarType.Float32), bias.to_type(ScalarType.Float32));
+        // As GroupNorm32: LibTorch's CPU kernel normalises bfloat16 activations in float32 given float32 weights.
+        if (input.dtype == ScalarType.BFloat16 && input.device_type == DeviceType.CPU)
+            return nn.functional.layer_norm(input, normalizedShape, weight32, bias32, eps).MoveToOuterDisposeScope();
+        var output = nn.functional.layer_norm(input.to_type(ScalarType.Float32), normalizedShape, weight32, bias32, eps);
         return output.to_type(input.dtype).MoveToOuterDisposeScope();
     }
 

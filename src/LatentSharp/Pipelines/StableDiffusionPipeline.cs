@@ -1,5 +1,7 @@
+using LatentSharp.Autoencoder;
 using LatentSharp.Checkpoints;
 using LatentSharp.Imaging;
+using LatentSharp.Performance;
 using LatentSharp.Schedulers;
 using LatentSharp.Text;
 using TorchSharp;
@@ -23,9 +25,16 @@ public sealed class StableDiffusionPipeline : IDisposable
     }
 
     /// <summary>Loads a diffusers folder or single-file checkpoint and its tokenizer.</summary>
-    public static StableDiffusionPipeline Load(string path, ScalarType dtype = ScalarType.Float32, string? tokenizerPath = null)
+    public static StableDiffusionPipeline Load(string path, ScalarType dtype = ScalarType.Float32, string? tokenizerPath = null) =>
+        WithOwnTokenizer(StableDiffusionModel.Load(path, dtype, tokenizerPath));
+
+    /// <summary>Loads in a precision; bf16 falls back to fp32 (with one line to <paramref name="notice"/>) on CPUs without native bf16.</summary>
+    public static StableDiffusionPipeline Load(string path, Precision precision, string? tokenizerPath = null, Action<string>? notice = null) =>
+        WithOwnTokenizer(StableDiffusionModel.Load(path, precision, tokenizerPath, notice));
+
+    /// <summary>A pipeline over <paramref name="model"/> with the model's tokenizer; the model is disposed if that fails.</summary>
+    static StableDiffusionPipeline WithOwnTokenizer(StableDiffusionModel model)
     {
-        var model = StableDiffusionModel.Load(path, dtype, tokenizerPath);
         try
         {
             return new StableDiffusionPipeline(model, ClipTokenizer.FromFolder(model.RequireTokenizerPath()));
@@ -42,6 +51,12 @@ public sealed class StableDiffusionPipeline : IDisposable
 
     /// <summary>The model's own scheduler config (its noise schedule; samplers are swapped onto it).</summary>
     public SchedulerConfig SchedulerConfig { get; }
+
+    /// <summary>
+    /// Decode latents larger than a tile in overlapping tiles (bounded decoder memory, e.g. 1024² in bf16 under
+    /// 4 GB); null (the default) decodes whole, exactly as diffusers does.
+    /// </summary>
+    public VaeTiling? VaeTiling { get; set; }
 
     /// <summary>Receives warnings (e.g. a prompt truncated to 77 tokens). Default: none.</summary>
     public Action<string>? Warn { get; set; }
@@ -121,8 +136,8 @@ public sealed class StableDiffusionPipeline : IDisposable
         var images = Enumerable.Range(0, (int)latents.shape[0]).Select(i =>
         {
             using var itemScope = NewDisposeScope();
-            var z = latents.narrow(0, i, 1) / Model.Vae.Config.ScalingFactor;
-            var x = Model.Vae.Decode(z.to(vaeType)).to(ScalarType.Float32);
+            var z = (latents.narrow(0, i, 1) / Model.Vae.Config.ScalingFactor).to(vaeType);
+            var x = (VaeTiling is { } tiling ? TiledDecoding.Decode(Model.Vae, z, tiling) : Model.Vae.Decode(z)).to(ScalarType.Float32);
             return (x / 2 + 0.5).clamp(0, 1).MoveToOuterDisposeScope();
         }).ToList();
         return cat(images, 0).MoveToOuterDisposeScope();
@@ -225,6 +240,17 @@ public sealed class StableDiffusionPipeline : IDisposable
     /// <summary>The input image at the generation size (Lanczos, as diffusers' image processor resizes).</summary>
     static RgbImage Fit(RgbImage image, int width, int height) =>
         image.Width == width && image.Height == height ? image : Resampling.Resize(image, width, height, ResampleFilter.Lanczos);
+
+    /// <summary>
+    /// The parameters that reproduce image <paramref name="index"/> of <paramref name="request"/> (seed Seed + index),
+    /// for images made without <see cref="Generate(GenerationRequest, Action{StepProgress}?, CancellationToken)"/>'s
+    /// result, e.g. a preview of an interrupted run.
+    /// </summary>
+    public GenerationParameters Describe(GenerationRequest request, int index)
+    {
+        var (width, height) = ResolveSize(request);
+        return Describe(request, request.Scheduler ?? DefaultSampler, request.Seed + index, width, height);
+    }
 
     GenerationParameters Describe(GenerationRequest r, string sampler, long seed, int width, int height)
     {

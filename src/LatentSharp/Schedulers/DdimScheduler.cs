@@ -19,8 +19,8 @@ public sealed class DdimScheduler : AlphaBarScheduler
     public override void SetTimesteps(int numInferenceSteps)
     {
         CheckStepCount(numInferenceSteps);
-        var timesteps = NoiseSchedule.SpacedTimesteps(Config.TimestepSpacing ?? "leading", numInferenceSteps,
-            NumTrainTimesteps, Config.StepsOffset ?? 0, roundLinspace: true);
+        var timesteps = NoiseSchedule.IndexableSpacedTimesteps(Config.TimestepSpacing ?? "leading", numInferenceSteps,
+            NumTrainTimesteps, Config.StepsOffset ?? 0);
         SetTimestepSchedule(timesteps, ScalarType.Int64, numInferenceSteps);
     }
 

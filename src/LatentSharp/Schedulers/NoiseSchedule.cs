@@ -96,6 +96,28 @@ public sealed class NoiseSchedule : IDisposable
     public static double[] SpacedTimesteps(string spacing, int numInferenceSteps, int numTrainTimesteps, int stepsOffset, bool roundLinspace)
     {
         int n = numInferenceSteps, count = numTrainTimesteps;
+        if (n < 1 || n > count)
+            throw new LatentSharpException($"the number of steps must be between 1 and the {count} training timesteps (got {n})");
+        return Spaced(spacing, n, count, stepsOffset, roundLinspace);
+    }
+
+    /// <summary>
+    /// <see cref="SpacedTimesteps"/> for the samplers that index ᾱ by timestep (DDPM, DDIM, PNDM).
+    /// "leading" spacing with steps_offset reaches past the schedule when nearly every timestep is used
+    /// (1000 steps of SD's schedule ask for t = 1000); diffusers fails there with an index error, so we
+    /// say why instead. The σ-samplers interpolate σ(t) and clamp at the end, so they accept it.
+    /// </summary>
+    public static double[] IndexableSpacedTimesteps(string spacing, int numInferenceSteps, int numTrainTimesteps, int stepsOffset)
+    {
+        var timesteps = SpacedTimesteps(spacing, numInferenceSteps, numTrainTimesteps, stepsOffset, roundLinspace: true);
+        if (timesteps.Max() > numTrainTimesteps - 1)
+            throw new LatentSharpException(
+                $"{numInferenceSteps} steps with steps_offset {stepsOffset} reach timestep {timesteps.Max()}, past the schedule's last ({numTrainTimesteps - 1}); use fewer steps");
+        return timesteps;
+    }
+
+    static double[] Spaced(string spacing, int n, int count, int stepsOffset, bool roundLinspace)
+    {
         switch (spacing)
         {
             case "linspace":

@@ -31,8 +31,8 @@ public sealed class PndmScheduler : AlphaBarScheduler
     public override void SetTimesteps(int numInferenceSteps)
     {
         CheckStepCount(numInferenceSteps);
-        var spaced = NoiseSchedule.SpacedTimesteps(Config.TimestepSpacing ?? "leading", numInferenceSteps,
-            NumTrainTimesteps, Config.StepsOffset ?? 0, roundLinspace: true);   // high to low
+        var spaced = NoiseSchedule.IndexableSpacedTimesteps(Config.TimestepSpacing ?? "leading", numInferenceSteps,
+            NumTrainTimesteps, Config.StepsOffset ?? 0);   // high to low
         double[] timesteps;
         if (SkipPrkSteps)
         {

@@ -41,9 +41,12 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
     {
         using var scope = NewDisposeScope();
         var context = encoderHiddenStates ?? hiddenStates;
-        var attended = ScaledDotProductAttention.Compute(
-            to_q.forward(hiddenStates), to_k.forward(context), to_v.forward(context), heads, upcast: upcast);
-        foreach (var layer in to_out) attended = layer.forward(attended);
+        Tensor attended;
+        using (var query = TokenLinear.Forward(to_q, hiddenStates))
+        using (var key = TokenLinear.Forward(to_k, context))
+        using (var value = TokenLinear.Forward(to_v, context))
+            attended = ScaledDotProductAttention.Compute(query, key, value, heads, upcast: upcast);
+        foreach (var layer in to_out) attended = attended.Then(x => layer is Linear linear ? TokenLinear.Forward(linear, x) : layer.forward(x));
         return attended.MoveToOuterDisposeScope();
     }
 }

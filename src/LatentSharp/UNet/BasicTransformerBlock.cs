@@ -39,9 +39,12 @@ public sealed class BasicTransformerBlock : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates)
     {
         using var scope = NewDisposeScope();
-        var h = hiddenStates + attn1.forward(norm1.forward(hiddenStates), onlyCrossAttention ? encoderHiddenStates : null);
-        h = h + attn2.forward(norm2.forward(h), encoderHiddenStates);
-        h = h + ff.forward(norm3.forward(h));
+        var h = Residual(hiddenStates, x => attn1.forward(x, onlyCrossAttention ? encoderHiddenStates : null), norm1);
+        h = h.Then(x => Residual(x, y => attn2.forward(y, encoderHiddenStates), norm2));
+        h = h.Then(x => Residual(x, ff.forward, norm3));
         return h.MoveToOuterDisposeScope();
     }
+
+    /// <summary>x + f(norm(x)), with the norm's output released once f has read it.</summary>
+    static Tensor Residual(Tensor x, Func<Tensor, Tensor> f, LayerNorm32 norm) => InPlace.Add(norm.forward(x).Then(f), x);
 }

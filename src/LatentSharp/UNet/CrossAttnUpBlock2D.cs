@@ -1,3 +1,4 @@
+using LatentSharp.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,10 +32,13 @@ public sealed class CrossAttnUpBlock2D : UNetUpBlock
     public override Tensor Forward(Tensor hiddenStates, IReadOnlyList<Tensor> skips, Tensor temb, Tensor encoderHiddenStates, long[]? upsampleSize)
     {
         using var scope = NewDisposeScope();
-        var h = hiddenStates;
+        var h = hiddenStates.alias();
         for (int i = 0; i < resnets.Count; i++)
-            h = attentions[i].forward(resnets[i].forward(cat([h, skips[^(i + 1)]], 1), temb), encoderHiddenStates);
-        if (upsamplers != null) foreach (var up in upsamplers) h = up.forward(h, upsampleSize);
+        {
+            var (resnet, attention, skip) = (resnets[i], attentions[i], skips[^(i + 1)]);
+            h = h.Then(x => ResnetOverSkip(resnet, x, skip, temb)).Then(x => attention.forward(x, encoderHiddenStates));
+        }
+        if (upsamplers != null) foreach (var up in upsamplers) h = h.Then(x => up.forward(x, upsampleSize));
         return h.MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using LatentSharp.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,7 +19,8 @@ public sealed class GEGLU : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hiddenStates)
     {
         using var scope = NewDisposeScope();
-        var halves = proj.forward(hiddenStates).chunk(2, -1);
-        return (halves[0] * nn.functional.gelu(halves[1])).MoveToOuterDisposeScope();
+        using var projected = TokenLinear.Forward(proj, hiddenStates);
+        var halves = projected.chunk(2, -1);
+        return InPlace.Multiply(nn.functional.gelu(halves[1]), halves[0]).MoveToOuterDisposeScope();
     }
 }

@@ -36,15 +36,18 @@ public sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor input, Tensor? temb)
     {
         using var scope = NewDisposeScope();
-        var h = conv1.forward(nn.functional.silu(norm1.forward(input)));
+        // Temporaries are released as soon as they are consumed, so the block holds about three
+        // activations at a time instead of all nine until it returns.
+        var h = InPlace.Silu(norm1.forward(input)).Then(conv1.forward);
         if (time_emb_proj != null)
         {
             if (temb is null) throw new ArgumentNullException(nameof(temb), "this residual block needs a timestep embedding");
-            h = h + time_emb_proj.forward(nn.functional.silu(temb)).unsqueeze(-1).unsqueeze(-1);
+            using var timeBias = time_emb_proj.forward(nn.functional.silu(temb));
+            h = InPlace.Add(h, timeBias.unsqueeze(-1).unsqueeze(-1));
         }
-        h = conv2.forward(nn.functional.silu(norm2.forward(h)));
-        var output = (conv_shortcut?.forward(input) ?? input) + h;
-        if (outputScaleFactor != 1.0) output = output / outputScaleFactor;
-        return output.MoveToOuterDisposeScope();
+        h = InPlace.Silu(h.Then(norm2.forward)).Then(conv2.forward);
+        using (var shortcut = conv_shortcut?.forward(input)) h = InPlace.Add(h, shortcut ?? input);
+        if (outputScaleFactor != 1.0) h = InPlace.Divide(h, outputScaleFactor);
+        return h.MoveToOuterDisposeScope();
     }
 }

@@ -41,19 +41,30 @@ public sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates)
     {
         using var scope = NewDisposeScope();
-        long batch = hiddenStates.shape[0], height = hiddenStates.shape[2], width = hiddenStates.shape[3];
+        long height = hiddenStates.shape[2], width = hiddenStates.shape[3];
         var h = norm.forward(hiddenStates);
-        h = linearProjection ? proj_in.forward(ToTokens(h)) : ToTokens(proj_in.forward(h));
-        foreach (var block in transformer_blocks) h = block.forward(h, encoderHiddenStates);
-        h = linearProjection ? ToImage(proj_out.forward(h), height, width) : proj_out.forward(ToImage(h, height, width));
-        return (h + hiddenStates).MoveToOuterDisposeScope();
+        h = linearProjection ? h.Then(ToTokens).Then(x => TokenLinear.Forward((Linear)proj_in, x)) : h.Then(proj_in.forward).Then(ToTokens);
+        foreach (var block in transformer_blocks) h = h.Then(x => block.forward(x, encoderHiddenStates));
+        h = linearProjection
+            ? h.Then(x => TokenLinear.Forward((Linear)proj_out, x)).Then(x => ToImage(x, height, width))
+            : h.Then(x => ToImage(x, height, width)).Then(proj_out.forward);
+        return InPlace.Add(h, hiddenStates).MoveToOuterDisposeScope();
     }
 
+    // The views made on the way are disposed here, not at the end of forward: each would keep its source alive.
+
     /// <summary>[B, C, H, W] → [B, H·W, C]</summary>
-    static Tensor ToTokens(Tensor image) =>
-        image.permute(0, 2, 3, 1).reshape(image.shape[0], image.shape[2] * image.shape[3], image.shape[1]);
+    static Tensor ToTokens(Tensor image)
+    {
+        using var channelsLast = image.permute(0, 2, 3, 1);
+        return channelsLast.reshape(image.shape[0], image.shape[2] * image.shape[3], image.shape[1]);
+    }
 
     /// <summary>[B, H·W, C] → [B, C, H, W]</summary>
-    static Tensor ToImage(Tensor tokens, long height, long width) =>
-        tokens.reshape(tokens.shape[0], height, width, tokens.shape[2]).permute(0, 3, 1, 2).contiguous();
+    static Tensor ToImage(Tensor tokens, long height, long width)
+    {
+        using var grid = tokens.reshape(tokens.shape[0], height, width, tokens.shape[2]);
+        using var channelsFirst = grid.permute(0, 3, 1, 2);
+        return channelsFirst.contiguous();
+    }
 }

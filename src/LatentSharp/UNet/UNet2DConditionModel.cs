@@ -97,7 +97,7 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
             Intermediates.Capture(intermediates, $"down_blocks.{i}", h);
         }
 
-        h = mid_block.forward(h, temb, encoderHiddenStates);
+        h = mid_block.forward(h, temb, encoderHiddenStates);   // the previous h is a skip connection: kept
         Intermediates.Capture(intermediates, "mid_block", h);
 
         bool oddSize = !DividesEvenly(sample);
@@ -108,13 +108,14 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
             skips.RemoveRange(skips.Count - block.Layers, block.Layers);
             // Upsample to the next skip's size rather than doubling when a downsampler rounded a side up.
             long[]? upsampleSize = oddSize && i < up_blocks.Count - 1 ? skips[^1].shape[2..] : null;
-            h = block.Forward(h, blockSkips, temb, encoderHiddenStates, upsampleSize);
+            h = h.Then(x => block.Forward(x, blockSkips, temb, encoderHiddenStates, upsampleSize));
+            foreach (var used in blockSkips) used.Dispose();
             Intermediates.Capture(intermediates, $"up_blocks.{i}", h);
         }
 
-        h = conv_norm_out.forward(h);
+        h = h.Then(conv_norm_out.forward);
         Intermediates.Capture(intermediates, "conv_norm_out", h);
-        h = conv_out.forward(nn.functional.silu(h));
+        h = h.Then(x => conv_out.forward(nn.functional.silu(x)));
         Intermediates.Capture(intermediates, "conv_out", h);
         return h.MoveToOuterDisposeScope();
     }

@@ -76,6 +76,7 @@ public class PipelineBehaviourTests
         yield return [Cat() with { Image = image, Mask = new RgbImage(32, 64) }, "same size"];
         yield return [Cat() with { Mask = image }, "needs an image"];
         yield return [Cat(2) with { Image = image, Strength = 0.2 }, "no step"];
+        yield return [Cat(1000) with { Scheduler = "pndm" }, "past the schedule"];
     }
 
     [Theory]

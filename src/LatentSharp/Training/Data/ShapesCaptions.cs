@@ -42,6 +42,14 @@ public static class ShapesCaptions
         return random.Pick(Paraphrases)(parts);
     }
 
+    /// <summary>How many phrasings <see cref="Paraphrase"/> knows (the first is the canonical pattern).</summary>
+    public static int ParaphraseCount => Paraphrases.Length;
+
+    /// <summary>The spec in phrasing <paramref name="template"/>, naming every attribute (for evaluation prompts).</summary>
+    public static string Paraphrase(ShapeSpec spec, int template) =>
+        Paraphrases[template](new Parts(ShapesVocabulary.Word(spec.Size), ShapesVocabulary.Word(spec.Color),
+            ShapesVocabulary.Word(spec.Shape), spec.Position, ShapesVocabulary.Word(spec.Background)));
+
     static string Join(params string?[] words) => string.Join(' ', words.Where(w => w != null));
 
     static string Article(string word) => "aeiou".Contains(word[0]) ? "an" : "a";

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using LatentSharp.Cli.Generation;
+using LatentSharp.Performance;
+using LatentSharp.Pipelines;
+using LatentSharp.Schedulers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LatentSharp.Cli.Benchmarking;
+
+/// <summary>
+/// Measures one configuration in this process: text encoder (2×77 tokens), U-Net passes at batch 1 and 2,
+/// the scheduler's own work per step, VAE decode and encode, and whole text-to-image runs.
+/// </summary>
+public sealed class ConfigurationBench(BenchSettings settings, Action<string> progress)
+{
+    const long ContextTokens = 77;
+    const double GuidanceScale = 7.5;
+
+    public BenchResult Run(int size, Precision requested)
+    {
+        TorchRuntime.Configure(settings.Threads);
+        using var inference = inference_mode();
+        var loading = Stopwatch.StartNew();
+        using var pipeline = BenchModels.Open(settings.Model, requested, settings.Tokenizer, notice => progress($"note: {notice}"));
+        double loadSeconds = loading.Elapsed.TotalSeconds;
+        pipeline.VaeTiling = VaeTileOption.Read(settings.VaeTile);
+        var model = pipeline.Model;
+        var dtype = model.Precision.DType();
+        long latentSide = size / pipeline.VaeScaleFactor, latentChannels = model.Vae.Config.LatentChannels;
+        long crossDim = model.Unet.Config.CrossAttentionDimPerBlock()[0];
+        // The whole image runs unwarmed: the parts before it have built every kernel it uses.
+        Timing? Part(string part, Action action)
+        {
+            if (!settings.Runs(part)) return null;
+            progress($"{settings.Model} {size}² {model.Precision.Name()}: {part}");
+            return Timing.Measure(action, settings.Repeats, warmUp: part != "image");
+        }
+
+        var text = Part("text", () =>
+        {
+            using var ids = randint(0, pipeline.Tokenizer.VocabSize, [2, ContextTokens]);
+            model.TextEncoder.PromptEmbeddings(ids).Dispose();
+        });
+        Timing? UNetPass(long batch) => Part("unet", () =>
+        {
+            using var scope = NewDisposeScope();
+            var sample = randn([batch, model.Unet.Config.InChannels, latentSide, latentSide], dtype);
+            model.Unet.forward(sample, tensor(500L), randn([batch, ContextTokens, crossDim], dtype));
+        });
+        var unet1 = UNetPass(1);
+        var unet2 = UNetPass(2);
+        var scheduler = Part("scheduler", () => SchedulerLoop(pipeline, [1, latentChannels, latentSide, latentSide]));
+        var decode = Part("vae", () =>
+        {
+            using var latents = randn(1, latentChannels, latentSide, latentSide);
+            pipeline.DecodeLatents(latents).Dispose();
+        });
+        var encode = Part("vae", () =>
+        {
+            using var image = rand([1, model.Vae.Config.InChannels, size, size], dtype) * 2 - 1;
+            model.Vae.Encode(image).Dispose();
+        });
+        bool peakReset = settings.Runs("image") && ProcessMemory.ResetPeak();
+        var image = Part("image", () => pipeline.Generate(new GenerationRequest
+        {
+            Prompt = BenchModels.Prompt, Width = size, Height = size, Steps = settings.Steps, GuidanceScale = GuidanceScale,
+            Scheduler = "euler", Seed = 1,
+        }).Dispose());
+
+        var unetFlops = ModelFlops.UNet(model.Unet.Config, latentSide, latentSide, ContextTokens);
+        return new BenchResult
+        {
+            Model = settings.Model, Size = size, Precision = model.Precision.Name(), PrecisionRequested = requested.Name(),
+            Threads = settings.Threads, VaeTile = settings.VaeTile, Repeats = settings.Repeats, Steps = settings.Steps, LoadS = loadSeconds,
+            WeightsMb = WeightBytes(model) / 1e6,
+            TextEncodeS = text?.MedianSeconds, TextEncodeMinS = text?.MinSeconds,
+            TextEncodeGflops = Rate(2 * ModelFlops.TextEncoder(model.TextEncoder.Config, ContextTokens), text),
+            UnetPassB1S = unet1?.MedianSeconds, UnetPassB1MinS = unet1?.MinSeconds,
+            UnetPassB2S = unet2?.MedianSeconds, UnetPassB2MinS = unet2?.MinSeconds, UnetPassB2CpuS = unet2?.CpuSecondsPerRun, UnetPassB2KernelS = unet2?.KernelSecondsPerRun,
+            UnetPassB2Gflops = Rate(2 * unetFlops, unet2), UnetPassTflopB1 = unetFlops.Flops / 1e12,
+            SchedulerStepMs = scheduler?.MedianSeconds * 1000 / settings.Steps,
+            VaeDecodeS = decode?.MedianSeconds, VaeDecodeMinS = decode?.MinSeconds,
+            VaeDecodeGflops = Rate(ModelFlops.VaeDecoder(model.Vae.Config, latentSide, latentSide), decode),
+            VaeEncodeS = encode?.MedianSeconds, VaeEncodeMinS = encode?.MinSeconds,
+            VaeEncodeGflops = Rate(ModelFlops.VaeEncoder(model.Vae.Config, size, size), encode),
+            ImageS = image?.MedianSeconds, ImageMinS = image?.MinSeconds,
+            ImagePeakRssMb = peakReset ? ProcessMemory.PeakResidentBytes() / 1e6 : null,
+            PeakRssMb = ProcessMemory.PeakResidentBytes() / 1e6,
+            LoadAverage = LoadAverage(),
+        };
+    }
+
+    /// <summary>A guided sampling loop without the U-Net: input scaling, guidance and the sampler's step, all in float32.</summary>
+    void SchedulerLoop(StableDiffusionPipeline pipeline, long[] shape)
+    {
+        using var scope = NewDisposeScope();
+        using var scheduler = SchedulerFactory.Create("euler", pipeline.SchedulerConfig);
+        scheduler.SetTimesteps(settings.Steps);
+        var latents = randn(shape);
+        var prediction = randn([2 * shape[0], .. shape[1..]]);
+        for (int i = 0; i < settings.Steps; i++)
+        {
+            var t = scheduler.Timesteps[i];
+            scheduler.ScaleModelInput(ClassifierFreeGuidance.Duplicate(latents), t);
+            latents = scheduler.Step(ClassifierFreeGuidance.Combine(prediction, GuidanceScale), t, latents).PrevSample;
+        }
+    }
+
+    static double? Rate(FlopCount flops, Timing? timing) => timing is null ? null : flops.Flops / timing.MedianSeconds / 1e9;
+
+    static long WeightBytes(LatentSharp.Checkpoints.StableDiffusionModel model) =>
+        new nn.Module[] { model.TextEncoder, model.Unet, model.Vae }.SelectMany(m => m.parameters()).Sum(p => p.numel() * p.element_size());
+
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+}

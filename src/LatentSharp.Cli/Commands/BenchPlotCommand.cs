@@ -1,0 +1,64 @@
+using System.Globalization;
+using LatentSharp.Cli.Benchmarking;
+using LatentSharp.Imaging;
+
+namespace LatentSharp.Cli.Commands;
+
+/// <summary>`sd bench plot`: seconds per guided step against image size, from `sd bench --json` output.</summary>
+public sealed class BenchPlotCommand : ICommand
+{
+    public string Name => "bench plot";
+    public string Summary => "plot seconds per guided step (U-Net, batch 2) against image size from sd bench --json results";
+    public string Usage => $"""
+        usage: sd bench plot RESULTS.jsonl OUTPUT.png [--floor NAME=GFLOPS,...] [--reference "NAME=SIZE:SECONDS,...;..."]
+
+        {Summary}.
+
+        options:
+          --floor LIST      dashed arithmetic floors: FLOPs of a guided step / rate, e.g. fp32=220,bf16=560 (GFLOP/s)
+          --reference SPEC  other programs' measured seconds per guided step, ';' between programs,
+                            e.g. "stable-diffusion.cpp f32=256:6.7,512:33.5;diffusers fp32=512:48.3"
+        """;
+
+    public int Run(Arguments args)
+    {
+        string input = args.Positional("the results file (sd bench --json output)"), output = args.Positional("the output .png");
+        string? floors = args.String("floor");
+        var references = (args.String("reference") ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        args.EnsureAllUsed();
+        if (!output.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new UsageException($"the output must be a .png file (got '{output}')");
+
+        var results = File.ReadLines(input).Where(l => l.TrimStart().StartsWith('{')).Select(BenchResult.FromJson)
+            .Where(r => r.UnetPassB2S != null).ToList();
+        if (results.Count == 0) throw new UsageException($"{input} has no results with U-Net timings");
+        var series = results.GroupBy(r => r.Precision)
+            .Select(g => new PlotSeries($"LatentSharp {g.Key}", g.OrderBy(r => r.Size).Select(r => ((double)r.Size, r.UnetPassB2S!.Value)).ToList()))
+            .ToList();
+        if (floors != null)
+            foreach (var (name, rate) in Pairs(floors, "--floor"))
+                series.Add(new PlotSeries($"floor {name} @ {rate} GFLOP/s", results.Select(r => r.Size).Distinct().Order()
+                    .Select(size => ((double)size, 2 * results.First(r => r.Size == size).UnetPassTflopB1!.Value * 1e3 / double.Parse(rate, CultureInfo.InvariantCulture))).ToList()));
+        foreach (var reference in references)
+        {
+            int eq = reference.IndexOf('=');
+            if (eq <= 0) throw new UsageException($"--reference takes NAME=SIZE:SECONDS,... (got '{reference}')");
+            series.Add(new PlotSeries(reference[..eq], Pairs(reference[(eq + 1)..], "--reference", ':')
+                .Select(p => (double.Parse(p.Key, CultureInfo.InvariantCulture), double.Parse(p.Value, CultureInfo.InvariantCulture))).ToList()));
+        }
+        new LinePlot
+        {
+            Title = $"SD U-Net, one guided step (batch 2), {results[0].Threads} threads",
+            XLabel = "image side (pixels)", YLabel = "seconds", LogY = true, Series = series,
+        }.Save(output);
+        Console.WriteLine($"wrote {output}");
+        return 0;
+    }
+
+    static IEnumerable<(string Key, string Value)> Pairs(string list, string option, char separator = '=') =>
+        list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(item =>
+        {
+            var parts = item.Split(separator);
+            return parts.Length == 2 && double.TryParse(parts[1], CultureInfo.InvariantCulture, out _)
+                ? (parts[0], parts[1]) : throw new UsageException($"{option}: cannot read '{item}'");
+        });
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using LatentSharp.Cli.Generation;
+using LatentSharp.Evaluation;
+using LatentSharp.Imaging;
+using LatentSharp.Pipelines;
+using LatentSharp.Schedulers;
+
+namespace LatentSharp.Cli.Commands;
+
+/// <summary>`sd eval`: prompt adherence of a shapes model, scored by the independent judge, at one or several guidance scales.</summary>
+public sealed class EvalCommand : ICommand
+{
+    public string Name => "eval";
+    public string Summary => "score a shapes model's prompt adherence (and a guidance sweep) with the shapes judge";
+    public string Usage => """
+        usage: sd eval [--model PATH] [--guidance 5 | 1,2,3,5,7.5,10] [options]
+
+        Generates the fixed evaluation prompt set (240 prompts naming shape, colour, background, position and
+        size; 40 of them use the colour–shape pairs held out of training) over several seeds, reads every image
+        back with the shapes judge (deterministic image analysis) and writes:
+          OUT/report.json       settings, the judge's own accuracy on ground truth, scores per guidance scale
+                                (seen and held-out pairs, per held-out pair), diversity, every judged sample
+          OUT/samples.png       prompts × seeds at the first scale, with what the judge saw
+        and with several scales also:
+          OUT/guidance.md       a table: adherence per attribute and diversity per scale
+          OUT/guidance.png      the same as a plot
+          OUT/guidance_grid.png one prompt, rows = scales, columns = seeds
+
+        options:
+          --model PATH          default: the shipped model
+          --guidance LIST       comma-separated guidance scales (default 5)
+          --steps N             default 25
+          --scheduler NAME      default dpmpp_2m
+          --seeds N             seeds per prompt (default 4)
+          --prompts N           use only the first N prompts of each group (seen, held-out) in proportion (default: all 240)
+          --grid-prompt TEXT    the prompt of guidance_grid.png (default: a large red circle in the center on a blue background)
+          --out DIR             default: outputs/eval-DATE-TIME
+        """;
+
+    public int Run(Arguments args)
+    {
+        double[] scales = args.Doubles("guidance") ?? [5];
+        if (scales.Length == 0 || scales.Any(s => s < 0 || s > 100)) throw new UsageException("--guidance must list scales between 0 and 100");
+        string scheduler = args.String("scheduler", "dpmpp_2m");
+        if (!SchedulerFactory.Names.Contains(scheduler))
+            throw new UsageException($"unknown scheduler '{scheduler}' (valid: {string.Join(", ", SchedulerFactory.Names)})");
+        var settings = new EvalSettings { Steps = args.Int("steps", 25, 1, 1000), Scheduler = scheduler, Seeds = args.Int("seeds", 4, 1, 64) };
+        var prompts = Subset(EvalPromptSet.Default, args.Int("prompts", EvalPromptSet.Default.Count, 1, EvalPromptSet.Default.Count));
+        string gridPrompt = args.String("grid-prompt", "a large red circle in the center on a blue background");
+        string outDir = args.String("out", Path.Combine("outputs", $"eval-{DateTime.Now:yyyyMMdd-HHmmss}"));
+        string modelPath = args.String("model") ?? DefaultModel.Locate();
+        args.EnsureAllUsed();
+
+        Console.Error.WriteLine($"loading {modelPath}");
+        using var pipeline = StableDiffusionPipeline.Load(modelPath);
+        var judgeCheck = ShapesEvaluation.JudgeOnGroundTruth();
+        Console.Error.WriteLine($"judge on 1000 ground-truth images: shape {judgeCheck.Shape:P1}, colour {judgeCheck.Color:P1}, " +
+                                $"background {judgeCheck.Background:P1}, position {judgeCheck.Position:P1}, size {judgeCheck.Size:P1}");
+
+        var results = new List<ScaleResult>();
+        using (var bar = new ProgressBar("evaluating", (long)prompts.Count * scales.Length))
+            foreach (double scale in scales)
+            {
+                int done = results.Count * prompts.Count;
+                var evaluation = new ShapesEvaluation(pipeline) { OnPrompt = (k, _) => bar.Report(done + k, $"guidance {scale}") };
+                results.Add(evaluation.Run(prompts, settings with { GuidanceScale = scale }));
+            }
+
+        var report = new EvalReport(pipeline.Model.Name, settings with { GuidanceScale = scales[0] }, prompts.Count, judgeCheck, results);
+        Directory.CreateDirectory(outDir);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), report.ToJson());
+        PngWriter.Write(Path.Combine(outDir, "samples.png"), EvalFigures.SampleGrid(results[0]));
+        if (scales.Length > 1) WriteSweep(pipeline, report, gridPrompt, settings, outDir);
+
+        Console.Write(report.ToMarkdownTable());
+        Console.WriteLine($"wrote {outDir}/report.json, samples.png{(scales.Length > 1 ? ", guidance.md, guidance.png, guidance_grid.png" : "")}");
+        return 0;
+    }
+
+    static void WriteSweep(StableDiffusionPipeline pipeline, EvalReport report, string prompt, EvalSettings settings, string outDir)
+    {
+        AtomicFile.WriteAllText(Path.Combine(outDir, "guidance.md"), report.ToMarkdownTable());
+        EvalFigures.GuidancePlot(report.Scales).Save(Path.Combine(outDir, "guidance.png"));
+        var seeds = Enumerable.Range(0, 6).Select(i => 100L + i).ToList();
+        var rows = report.Scales.Select(r =>
+        {
+            using var result = pipeline.Generate(new GenerationRequest
+            {
+                Prompt = prompt, GuidanceScale = r.GuidanceScale, Steps = settings.Steps, Scheduler = settings.Scheduler,
+                Seed = seeds[0], BatchSize = seeds.Count,
+            });
+            return (r.GuidanceScale, (IReadOnlyList<RgbImage>)result.Images.ToList());
+        }).ToList();
+        PngWriter.Write(Path.Combine(outDir, "guidance_grid.png"), EvalFigures.ScaleGrid(prompt, rows, seeds));
+    }
+
+    /// <summary>The first prompts of the set, keeping the seen/held-out proportion (at least one held-out prompt).</summary>
+    static IReadOnlyList<EvalPrompt> Subset(IReadOnlyList<EvalPrompt> all, int count)
+    {
+        if (count >= all.Count) return all;
+        int heldOut = Math.Max(1, count * all.Count(p => p.HeldOut) / all.Count);
+        // Held-out prompts come in groups of 8 per pair: take them round-robin so every pair is represented.
+        var heldOutPrompts = all.Where(p => p.HeldOut).Select((p, i) => (p, i)).OrderBy(x => x.i % 8).ThenBy(x => x.i).Select(x => x.p);
+        return [.. all.Where(p => !p.HeldOut).Take(count - heldOut), .. heldOutPrompts.Take(heldOut)];
+    }
+}

@@ -1,0 +1,9 @@
+using LatentSharp.Training.Data;
+
+namespace LatentSharp.Evaluation;
+
+/// <summary>One evaluation prompt and the attributes an image made from it should have.</summary>
+public sealed record EvalPrompt(string Text, ShapeSpec Spec, bool Canonical)
+{
+    public bool HeldOut => Spec.IsHeldOut;
+}
