@@ -48,7 +48,7 @@ public sealed class TrainUnetCommand : ICommand, IHasFlags
           --sample-steps N          sampling steps of the grid (default 25)
           --guidance X              guidance scale of the grid (default 5)
           --export DIR              where to write the pipeline (default RUN/model)
-        """ + TrainingArguments.OptimizationUsage, Defaults);
+        """ + "\n" + TrainingArguments.OptimizationUsage, Defaults);
 
     public int Run(Arguments args)
     {

@@ -39,7 +39,7 @@ public sealed class TrainVaeCommand : ICommand, IHasFlags
           --judge-shapes        also report how often the shapes judge reads reconstructions as the originals
           --ema-decay X         keep an EMA of the weights for evaluation and export (default 0 = off)
           --export DIR          where to write the autoencoder (default RUN/vae)
-        """ + TrainingArguments.OptimizationUsage, Defaults);
+        """ + "\n" + TrainingArguments.OptimizationUsage, Defaults);
 
     public int Run(Arguments args)
     {
