@@ -77,17 +77,7 @@ public sealed class AutoencoderTrainer : Trainer
     public static AutoencoderTrainer Resume(string runFolder, Action<string>? report = null)
     {
         var run = new TrainingRunFolder(runFolder);
-        var trainer = Build(run, run.Read<AutoencoderTrainingOptions>(Kind).Validate(), report);
-        try
-        {
-            trainer.RestoreCheckpoint();
-            return trainer;
-        }
-        catch
-        {
-            trainer.Dispose();
-            throw;
-        }
+        return Restored(Build(run, run.Read<AutoencoderTrainingOptions>(Kind).Validate(), report));
     }
 
     static AutoencoderTrainer Build(TrainingRunFolder run, AutoencoderTrainingOptions spec, Action<string>? report)

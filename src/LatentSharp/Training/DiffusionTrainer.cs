@@ -82,17 +82,7 @@ public sealed class DiffusionTrainer : Trainer
     public static DiffusionTrainer Resume(string runFolder, Action<string>? report = null)
     {
         var run = new TrainingRunFolder(runFolder);
-        var trainer = Build(run, run.Read<DiffusionTrainingOptions>(Kind).Validate(), report);
-        try
-        {
-            trainer.RestoreCheckpoint();
-            return trainer;
-        }
-        catch
-        {
-            trainer.Dispose();
-            throw;
-        }
+        return Restored(Build(run, run.Read<DiffusionTrainingOptions>(Kind).Validate(), report));
     }
 
     static DiffusionTrainer Build(TrainingRunFolder run, DiffusionTrainingOptions spec, Action<string>? report)

@@ -67,6 +67,21 @@ public abstract class Trainer : IDisposable
         }
     }
 
+    /// <summary>A freshly built trainer moved to its run's newest checkpoint; disposed if that fails.</summary>
+    protected static T Restored<T>(T trainer) where T : Trainer
+    {
+        try
+        {
+            trainer.RestoreCheckpoint();
+            return trainer;
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Trains until the last step or until <paramref name="cancel"/> fires; either way the run ends on a checkpoint.</summary>
     public TrainingOutcome Train(Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
