@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using LatentSharp.Autoencoder;
 using LatentSharp.Cli.Generation;
 using LatentSharp.Performance;
 using LatentSharp.Text;
@@ -49,7 +50,7 @@ public sealed class BenchTrainCommand : ICommand, IHasFlags
         var unet = ReadConfig<UNet2DConditionConfig>(model, "unet");
         var textEncoder = ReadConfig<ClipTextConfig>(model, "text_encoder");
         int latent = unet.SampleSize ?? throw new UsageException($"--model: {model}/unet/config.json has no sample_size");
-        int resolution = latent * VaeScale(model);
+        int resolution = latent * ReadConfig<AutoencoderKLConfig>(model, "vae").DownscaleFactor;
         TorchRuntime.Configure(threads);
 
         string work = Path.Combine(Path.GetTempPath(), "sd-bench-train-" + Guid.NewGuid().ToString("N"));
@@ -107,8 +108,4 @@ public sealed class BenchTrainCommand : ICommand, IHasFlags
         if (!File.Exists(path)) throw new UsageException($"--model: {path} not found (a diffusers pipeline folder is needed)");
         return ConfigJson.Read<T>(path);
     }
-
-    /// <summary>Image side per latent pixel: 2^(levels − 1) of the autoencoder.</summary>
-    static int VaeScale(string model) =>
-        1 << (ReadConfig<LatentSharp.Autoencoder.AutoencoderKLConfig>(model, "vae").BlockOutChannels.Length - 1);
 }
