@@ -1,3 +1,5 @@
+using LatentSharp.Checkpoints;
+
 namespace LatentSharp.Cli.Generation;
 
 /// <summary>
@@ -11,12 +13,18 @@ public static class DefaultModel
     public static string Locate()
     {
         if (Environment.GetEnvironmentVariable("LATENTSHARP_MODEL") is { Length: > 0 } fromEnv) return fromEnv;
+        return Shipped() ?? throw new UsageException($"no --model given and the shipped model ({ShippedFolder}) was not found; pass --model PATH");
+    }
+
+    /// <summary>The shipped model's folder in the nearest enclosing repository, or null.</summary>
+    public static string? Shipped()
+    {
         foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
             for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
             {
                 string candidate = Path.Combine(dir.FullName, ShippedFolder);
-                if (File.Exists(Path.Combine(candidate, "model_index.json"))) return candidate;
+                if (DiffusersLayout.IsPipelineFolder(candidate)) return candidate;
             }
-        throw new UsageException($"no --model given and the shipped model ({ShippedFolder}) was not found; pass --model PATH");
+        return null;
     }
 }

@@ -1,18 +1,10 @@
+using LatentSharp.Cli.Generation;
+
 namespace LatentSharp.Tests.Support;
 
-/// <summary>The model shipped in the repository's models/shapes, found above the test binaries.</summary>
+/// <summary>The model shipped in the repository's models/shapes (never $LATENTSHARP_MODEL: these tests are about it).</summary>
 public static class ShippedModel
 {
-    public static string Folder
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "models", "shapes");
-                if (File.Exists(Path.Combine(candidate, "model_index.json"))) return candidate;
-            }
-            throw new DirectoryNotFoundException("models/shapes not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string Folder =>
+        DefaultModel.Shipped() ?? throw new DirectoryNotFoundException($"{DefaultModel.ShippedFolder} not found above {AppContext.BaseDirectory}");
 }
