@@ -14,8 +14,6 @@ public static class AutoencoderFolder
 {
     public const string ConfigFile = "config.json", WeightsFile = "diffusion_pytorch_model.safetensors";
 
-    static readonly IReadOnlyDictionary<string, string> Metadata = new Dictionary<string, string> { ["format"] = "pt" };
-
     /// <summary>The vae folder <paramref name="path"/> names, or a one-line error.</summary>
     public static string Resolve(string path)
     {
@@ -46,24 +44,7 @@ public static class AutoencoderFolder
 
     /// <summary>Writes the folder; it appears complete or not at all.</summary>
     /// <param name="config">The config to write, if not the model's own (a measured scaling factor, say).</param>
-    public static void Save(AutoencoderKL vae, string folder, ScalarType? dtype = null, AutoencoderKLConfig? config = null)
-    {
-        string target = Path.GetFullPath(folder);
-        if (File.Exists(target) || (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()))
-            throw new LatentSharpException($"{folder}: already exists and is not an empty folder");
-        string staging = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            ConfigJson.Write(Path.Combine(staging, ConfigFile), config ?? vae.Config);
-            SafetensorsWriter.Write(Path.Combine(staging, WeightsFile),
-                vae.named_parameters().Select(p => KeyValuePair.Create(p.name, (Tensor)p.parameter)), Metadata, dtype);
-            if (Directory.Exists(target)) Directory.Delete(target);
-            Directory.Move(staging, target);
-        }
-        catch
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-            throw;
-        }
-    }
+    public static void Save(AutoencoderKL vae, string folder, ScalarType? dtype = null, AutoencoderKLConfig? config = null) =>
+        AtomicFolder.Write(folder, staging =>
+            DiffusersFolderWriter.WriteNetwork(staging, Path.GetFileNameWithoutExtension(WeightsFile), config ?? vae.Config, vae, dtype));
 }

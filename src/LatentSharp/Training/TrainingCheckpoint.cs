@@ -29,10 +29,8 @@ public static class TrainingCheckpoint
         Directory.CreateDirectory(checkpointsDir);
         string target = Path.Combine(checkpointsDir, FolderName(state.Step));
         if (Directory.Exists(target)) return target;
-        string staging = Path.Combine(checkpointsDir, $".{FolderName(state.Step)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFolder.Write(target, staging =>
         {
-            Directory.CreateDirectory(staging);
             SafetensorsWriter.Write(Path.Combine(staging, WeightsFile), trainable.named_parameters().Select(p => KeyValuePair.Create(p.name, (Tensor)p.parameter)));
             if (loop.Ema is { } ema) SafetensorsWriter.Write(Path.Combine(staging, EmaFile), ema.StateDict());
             AtomicFile.Write(Path.Combine(staging, OptimizerFile), stream =>
@@ -41,13 +39,7 @@ public static class TrainingCheckpoint
                 loop.Optimizer.save_state_dict(writer);
             });
             AtomicFile.WriteAllText(Path.Combine(staging, StateFile), JsonSerializer.Serialize(state, Json));
-            Directory.Move(staging, target);
-        }
-        catch
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-            throw;
-        }
+        });
         foreach (var old in Complete(checkpointsDir).Skip(Kept)) Directory.Delete(old, recursive: true);
         foreach (var leftover in Directory.EnumerateDirectories(checkpointsDir, ".*.tmp")) Directory.Delete(leftover, recursive: true);
         return target;
