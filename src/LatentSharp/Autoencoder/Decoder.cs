@@ -32,9 +32,9 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor latent)
     {
         using var scope = NewDisposeScope();
-        var h = conv_in.forward(latent).Then(mid_block.forward);
+        var h = conv_in.ForwardAligned(latent).Then(mid_block.forward);
         foreach (var block in up_blocks) h = h.Then(block.forward);
-        h = InPlace.Silu(h.Then(conv_norm_out.forward)).Then(conv_out.forward);
+        h = InPlace.Silu(h.Then(conv_norm_out.forward)).Then(conv_out.ForwardAligned);
         return h.MoveToOuterDisposeScope();
     }
 }

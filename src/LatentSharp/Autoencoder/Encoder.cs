@@ -32,10 +32,10 @@ public sealed class Encoder : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor image)
     {
         using var scope = NewDisposeScope();
-        var h = conv_in.forward(image);
+        var h = conv_in.ForwardAligned(image);
         foreach (var block in down_blocks) h = h.Then(block.forward);
         h = h.Then(mid_block.forward);
-        h = InPlace.Silu(h.Then(conv_norm_out.forward)).Then(conv_out.forward);
+        h = InPlace.Silu(h.Then(conv_norm_out.forward)).Then(conv_out.ForwardAligned);
         return h.MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using LatentSharp.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -22,8 +23,8 @@ public sealed class Downsample2D : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor hiddenStates)
     {
-        if (!padRightBottom) return conv.forward(hiddenStates);
+        if (!padRightBottom) return conv.ForwardAligned(hiddenStates);
         using var padded = nn.functional.pad(hiddenStates, [0, 1, 0, 1]);
-        return conv.forward(padded);
+        return conv.ForwardAligned(padded);
     }
 }

@@ -38,14 +38,14 @@ public sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
         using var scope = NewDisposeScope();
         // Temporaries are released as soon as they are consumed, so the block holds about three
         // activations at a time instead of all nine until it returns.
-        var h = InPlace.Silu(norm1.forward(input)).Then(conv1.forward);
+        var h = InPlace.Silu(norm1.forward(input)).Then(conv1.ForwardAligned);
         if (time_emb_proj != null)
         {
             if (temb is null) throw new ArgumentNullException(nameof(temb), "this residual block needs a timestep embedding");
             using var timeBias = time_emb_proj.forward(nn.functional.silu(temb));
             h = InPlace.Add(h, timeBias.unsqueeze(-1).unsqueeze(-1));
         }
-        h = InPlace.Silu(h.Then(norm2.forward)).Then(conv2.forward);
+        h = InPlace.Silu(h.Then(norm2.forward)).Then(conv2.ForwardAligned);
         using (var shortcut = conv_shortcut?.forward(input)) h = InPlace.Add(h, shortcut ?? input);
         if (outputScaleFactor != 1.0) h = InPlace.Divide(h, outputScaleFactor);
         return h.MoveToOuterDisposeScope();

@@ -87,7 +87,7 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         var temb = time_embedding.forward(timeFeatures);
         Intermediates.Capture(intermediates, "time_embedding", temb);
 
-        var h = conv_in.forward(sample);
+        var h = conv_in.ForwardAligned(sample);
         Intermediates.Capture(intermediates, "conv_in", h);
         var skips = new List<Tensor> { h };
         for (int i = 0; i < down_blocks.Count; i++)
@@ -115,7 +115,7 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
 
         h = h.Then(conv_norm_out.forward);
         Intermediates.Capture(intermediates, "conv_norm_out", h);
-        h = h.Then(x => conv_out.forward(nn.functional.silu(x)));
+        h = h.Then(x => conv_out.ForwardAligned(nn.functional.silu(x)));
         Intermediates.Capture(intermediates, "conv_out", h);
         return h.MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using LatentSharp.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -22,6 +23,6 @@ public sealed class Upsample2D : nn.Module<Tensor, long[]?, Tensor>
         using var resized = outputSize is null
             ? nn.functional.interpolate(hiddenStates, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest)
             : nn.functional.interpolate(hiddenStates, size: outputSize, mode: InterpolationMode.Nearest);
-        return conv.forward(resized);
+        return conv.ForwardAligned(resized);
     }
 }
