@@ -5,7 +5,7 @@ using LatentSharp.Cli.Generation;
 using LatentSharp.Performance;
 using LatentSharp.Text;
 using LatentSharp.Training;
-using LatentSharp.Training.Data;
+using LatentSharp.Shapes;
 using LatentSharp.UNet;
 
 namespace LatentSharp.Cli.Commands;

@@ -1,5 +1,5 @@
+using LatentSharp.Blocks;
 using LatentSharp.Layers;
-using LatentSharp.UNet;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

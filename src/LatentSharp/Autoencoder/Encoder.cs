@@ -1,5 +1,4 @@
 using LatentSharp.Layers;
-using LatentSharp.UNet;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

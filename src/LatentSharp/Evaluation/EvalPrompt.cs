@@ -1,4 +1,4 @@
-using LatentSharp.Training.Data;
+using LatentSharp.Shapes;
 
 namespace LatentSharp.Evaluation;
 

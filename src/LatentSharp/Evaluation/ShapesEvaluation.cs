@@ -1,6 +1,6 @@
 using LatentSharp.Imaging;
 using LatentSharp.Pipelines;
-using LatentSharp.Training.Data;
+using LatentSharp.Shapes;
 
 namespace LatentSharp.Evaluation;
 

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using LatentSharp.Autoencoder;
-using LatentSharp.Evaluation;
 using LatentSharp.Imaging;
-using LatentSharp.Training.Data;
+using LatentSharp.Shapes;
 using TorchSharp;
 using static TorchSharp.torch;
 

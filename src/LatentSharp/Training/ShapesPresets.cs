@@ -1,7 +1,7 @@
 using LatentSharp.Autoencoder;
 using LatentSharp.Schedulers;
 using LatentSharp.Text;
-using LatentSharp.Training.Data;
+using LatentSharp.Shapes;
 using LatentSharp.UNet;
 
 namespace LatentSharp.Training;

@@ -1,3 +1,4 @@
+using LatentSharp.Blocks;
 using LatentSharp.Layers;
 using TorchSharp;
 using TorchSharp.Modules;

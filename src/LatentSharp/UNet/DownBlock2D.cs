@@ -1,3 +1,4 @@
+using LatentSharp.Blocks;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

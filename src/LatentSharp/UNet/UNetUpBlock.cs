@@ -1,3 +1,4 @@
+using LatentSharp.Blocks;
 using TorchSharp;
 using static TorchSharp.torch;
 

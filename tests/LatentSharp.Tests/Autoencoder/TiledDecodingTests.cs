@@ -2,7 +2,7 @@ using LatentSharp.Autoencoder;
 using LatentSharp.Checkpoints;
 using LatentSharp.Imaging;
 using LatentSharp.Tests.Support;
-using LatentSharp.Training.Data;
+using LatentSharp.Shapes;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

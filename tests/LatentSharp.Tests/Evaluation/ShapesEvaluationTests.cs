@@ -4,7 +4,7 @@ using LatentSharp.Cli.Commands;
 using LatentSharp.Evaluation;
 using LatentSharp.Imaging;
 using LatentSharp.Tests.Support;
-using LatentSharp.Training.Data;
+using LatentSharp.Shapes;
 
 namespace LatentSharp.Tests.Evaluation;
 

@@ -1,3 +1,4 @@
+using LatentSharp.Blocks;
 using LatentSharp.Layers;
 using LatentSharp.Tests.Support;
 using LatentSharp.UNet;

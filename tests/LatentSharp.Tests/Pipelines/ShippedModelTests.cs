@@ -2,7 +2,7 @@ using LatentSharp.Checkpoints;
 using LatentSharp.Evaluation;
 using LatentSharp.Pipelines;
 using LatentSharp.Tests.Support;
-using LatentSharp.Training.Data;
+using LatentSharp.Shapes;
 
 namespace LatentSharp.Tests.Pipelines;
 

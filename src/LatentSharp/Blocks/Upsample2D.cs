@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace LatentSharp.UNet;
+namespace LatentSharp.Blocks;
 
 /// <summary>Doubles the resolution (nearest neighbour), or resizes to a given size, then a 3×3 convolution.</summary>
 public sealed class Upsample2D : nn.Module<Tensor, long[]?, Tensor>

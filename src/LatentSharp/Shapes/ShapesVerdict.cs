@@ -1,6 +1,5 @@
-using LatentSharp.Training.Data;
 
-namespace LatentSharp.Evaluation;
+namespace LatentSharp.Shapes;
 
 /// <summary>
 /// What <see cref="ShapesJudge"/> sees in an image. When <see cref="Found"/> is false no object stood out

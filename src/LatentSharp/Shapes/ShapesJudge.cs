@@ -1,7 +1,6 @@
 using LatentSharp.Imaging;
-using LatentSharp.Training.Data;
 
-namespace LatentSharp.Evaluation;
+namespace LatentSharp.Shapes;
 
 /// <summary>
 /// Reads a shapes image (generated or ground truth) and says which attributes it shows, by plain image

@@ -1,6 +1,6 @@
 using LatentSharp.Imaging;
 
-namespace LatentSharp.Training.Data;
+namespace LatentSharp.Shapes;
 
 public enum ShapeKind { Circle, Square, Triangle, Star, Cross, Ring }
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using LatentSharp.Imaging;
 
-namespace LatentSharp.Training.Data;
+namespace LatentSharp.Shapes;
 
 /// <summary>
 /// Writes a shapes data set as a Hugging Face "imagefolder": numbered PNGs plus <c>metadata.jsonl</c>

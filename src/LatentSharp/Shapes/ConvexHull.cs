@@ -1,4 +1,4 @@
-namespace LatentSharp.Evaluation;
+namespace LatentSharp.Shapes;
 
 /// <summary>Convex hull area of a set of pixels, each taken as its unit square (Andrew's monotone chain).</summary>
 static class ConvexHull

@@ -1,7 +1,7 @@
 using LatentSharp.Imaging;
-using LatentSharp.Training.Data;
+using LatentSharp.Shapes;
 
-namespace LatentSharp.Tests.Training;
+namespace LatentSharp.Tests.Shapes;
 
 public class ShapesDatasetTests : IDisposable
 {

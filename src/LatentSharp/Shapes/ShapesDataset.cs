@@ -1,6 +1,6 @@
 using LatentSharp.Imaging;
 
-namespace LatentSharp.Training.Data;
+namespace LatentSharp.Shapes;
 
 /// <summary>Which shape/colour pairs a <see cref="ShapesDataset"/> draws from.</summary>
 public enum ShapesSplit

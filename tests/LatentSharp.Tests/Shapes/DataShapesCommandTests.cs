@@ -1,6 +1,6 @@
 using LatentSharp.Cli;
 
-namespace LatentSharp.Tests.Training;
+namespace LatentSharp.Tests.Shapes;
 
 public class DataShapesCommandTests : IDisposable
 {

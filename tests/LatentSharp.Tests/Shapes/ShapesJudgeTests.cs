@@ -1,9 +1,9 @@
 using LatentSharp.Evaluation;
 using LatentSharp.Imaging;
-using LatentSharp.Training.Data;
+using LatentSharp.Shapes;
 using Xunit.Abstractions;
 
-namespace LatentSharp.Tests.Evaluation;
+namespace LatentSharp.Tests.Shapes;
 
 public class ShapesJudgeTests(ITestOutputHelper output)
 {

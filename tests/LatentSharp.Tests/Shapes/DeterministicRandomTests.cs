@@ -1,6 +1,6 @@
-using LatentSharp.Training.Data;
+using LatentSharp.Shapes;
 
-namespace LatentSharp.Tests.Training;
+namespace LatentSharp.Tests.Shapes;
 
 public class DeterministicRandomTests
 {

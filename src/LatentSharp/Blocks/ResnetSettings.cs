@@ -1,4 +1,4 @@
-namespace LatentSharp.UNet;
+namespace LatentSharp.Blocks;
 
 /// <summary>How the residual blocks of one model are built.</summary>
 /// <param name="TembChannels">Width of the timestep embedding added after conv1; null for the VAE, which has none.</param>

@@ -1,4 +1,4 @@
-namespace LatentSharp.Training.Data;
+namespace LatentSharp.Shapes;
 
 /// <summary>
 /// Captions for shapes images. Half are the canonical caption with every attribute; the rest use one of

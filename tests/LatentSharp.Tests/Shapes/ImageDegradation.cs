@@ -1,7 +1,7 @@
 using LatentSharp.Imaging;
-using LatentSharp.Training.Data;
+using LatentSharp.Shapes;
 
-namespace LatentSharp.Tests.Evaluation;
+namespace LatentSharp.Tests.Shapes;
 
 /// <summary>
 /// Makes a clean image look more like a generated one: Gaussian blur, per-channel gain and offset

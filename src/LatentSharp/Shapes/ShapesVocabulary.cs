@@ -1,6 +1,6 @@
 using LatentSharp.Imaging;
 
-namespace LatentSharp.Training.Data;
+namespace LatentSharp.Shapes;
 
 /// <summary>The words, colours and held-out combinations of the shapes data set (its specification in one place).</summary>
 public static class ShapesVocabulary

@@ -1,4 +1,4 @@
-namespace LatentSharp.Evaluation;
+namespace LatentSharp.Shapes;
 
 /// <summary>
 /// Geometric measurements of the object's pixel mask, each a ratio so it does not depend on size.

@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace LatentSharp.UNet;
+namespace LatentSharp.Blocks;
 
 /// <summary>
 /// Residual block: GroupNorm, SiLU, 3×3 conv, plus the projected timestep embedding (U-Net only), GroupNorm,

@@ -1,7 +1,6 @@
 using LatentSharp.Imaging;
-using LatentSharp.Training.Data;
 
-namespace LatentSharp.Evaluation;
+namespace LatentSharp.Shapes;
 
 /// <summary>
 /// Separates the one object from the flat background: the background is what the image border shows,

@@ -1,6 +1,6 @@
 using LatentSharp.Imaging;
 
-namespace LatentSharp.Training.Data;
+namespace LatentSharp.Shapes;
 
 /// <summary>
 /// Draws one filled shape with 4×4 supersampling: a pixel's colour is the background/object mix by the

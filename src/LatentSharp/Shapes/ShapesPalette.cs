@@ -1,7 +1,6 @@
 using LatentSharp.Imaging;
-using LatentSharp.Training.Data;
 
-namespace LatentSharp.Evaluation;
+namespace LatentSharp.Shapes;
 
 /// <summary>Naming measured colours by the shapes palette.</summary>
 static class ShapesPalette

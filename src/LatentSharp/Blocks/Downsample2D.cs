@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace LatentSharp.UNet;
+namespace LatentSharp.Blocks;
 
 /// <summary>
 /// Halves the resolution with a stride-2 3×3 convolution. The U-Net pads 1 on every side; the VAE encoder
