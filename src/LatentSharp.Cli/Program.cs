@@ -1,49 +1,76 @@
-using System.Reflection;
+// How to add to the `sd` command line (System.CommandLine 3; one pattern for every command):
+//
+// - A new command is one file in Commands/: a class deriving from SdCommand, with its options as readonly fields
+//   made by the CliOption factories (typed, ranged, with the project's one-line errors and a default that --help
+//   shows), added in the constructor, and read in Run(ParseResult) with parse.GetValue(option). Its path may have
+//   several words ("bench plot"): the parent command is found or made here. Nothing else needs registering.
+// - A new option of generate/img2img/inpaint goes into Generation/GenerationOptions.cs (declared once, added to all
+//   three, read into the GenerationRequest); of train vae/unet into Training/TrainingOptions.cs; of one command only,
+//   into that command's class. Options that describe a training run belong in TrainingOptions.RunOptions (`--resume`
+//   refuses them).
+// - Bad input: a CliOption parser (or a validator) reports option errors at parse time; checks that need several
+//   options throw UsageException (exit 2) in Run; errors about files and models throw LatentSharpException or an
+//   IOException (exit 1). Every error is one line, "sd COMMAND: what is wrong".
+// - For free: `sd COMMAND --help`, completion (`sd completion bash|zsh|pwsh`, through System.CommandLine's [suggest]
+//   directive; CliOption.Choice and CompletionSources add value completions), response files (`sd generate @args.rsp`).
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using LatentSharp.Checkpoints;
 
 namespace LatentSharp.Cli;
 
 public static class Program
 {
+    const string Description = "sd — Stable Diffusion in C# (LatentSharp)";
+
+    /// <summary>Summaries of the commands that only group others.</summary>
+    static readonly Dictionary<string, string> GroupSummaries = new()
+    {
+        ["data"] = "make data sets (sd data shapes)",
+        ["train"] = "train an autoencoder (sd train vae) or a text-to-image model (sd train unet)",
+    };
+
     public static int Main(string[] argv)
     {
-        var commands = AllCommands();
-        if (argv.Length == 0 || argv[0] is "--help" or "-h" or "help")
+        var root = BuildRoot(AllCommands());
+        if (argv.Length == 0)
         {
-            PrintHelp(commands);
-            return argv.Length == 0 ? 2 : 0;
-        }
-        // Longest match first, so "train vae" wins over "train".
-        var command = commands.Where(c => Matches(c.Name, argv)).OrderByDescending(c => c.Name.Split(' ').Length).FirstOrDefault();
-        if (command == null)
-        {
-            Console.Error.WriteLine($"sd: unknown command '{argv[0]}' (commands: {string.Join(", ", commands.Select(c => c.Name))})");
+            root.Parse(["--help"]).Invoke();
             return 2;
         }
-        var rest = argv.Skip(command.Name.Split(' ').Length).ToArray();
-        if (rest.Contains("--help") || rest.Contains("-h"))
-        {
-            Console.WriteLine(command.Usage);
-            return 0;
-        }
-        return RunReportingErrors(command, rest);
+        // `sd help` and `sd help train vae` as well as --help.
+        if (argv[0] == "help") argv = [.. argv[1..], "--help"];
+        return Run(root, argv);
     }
 
-    /// <summary>Runs a command; every failure a user can act on becomes one line on stderr and a non-zero exit.</summary>
-    public static int RunReportingErrors(ICommand command, string[] args)
+    /// <summary>Runs one command on its own arguments (the words of its path are added), as `sd` would.</summary>
+    public static int RunReportingErrors(SdCommand command, IReadOnlyList<string> args) =>
+        Run(BuildRoot([command]), [.. command.FullName.Split(' '), .. args]);
+
+    /// <summary>Parses and runs; every failure a user can act on becomes one line on stderr and a non-zero exit.</summary>
+    static int Run(RootCommand root, IReadOnlyList<string> args)
     {
+        var parse = root.Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            Console.Error.WriteLine($"{CommandLabel(parse)}: {ParseErrors.Describe(parse)}");
+            return 2;
+        }
         try
         {
-            return command.Run(new Arguments(args, FlagsOf(command)));
+            // Ctrl-C and SIGTERM stay with the commands (training checkpoints, the server drains).
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (UsageException e)
         {
-            Console.Error.WriteLine($"sd {command.Name}: {e.Message}");
+            Console.Error.WriteLine($"{CommandLabel(parse)}: {e.Message}");
             return 2;
         }
         catch (Exception e) when (UserError(e) is string message)
         {
-            Console.Error.WriteLine($"sd {command.Name}: {message}");
+            Console.Error.WriteLine($"{CommandLabel(parse)}: {message}");
             return 1;
         }
     }
@@ -61,31 +88,45 @@ public static class Program
         _ => null,
     };
 
-    static IReadOnlySet<string>? FlagsOf(ICommand command) => (command as IHasFlags)?.Flags;
-
-    static bool Matches(string name, string[] argv)
+    /// <summary>"sd train vae": the words of the command the arguments reached.</summary>
+    static string CommandLabel(ParseResult parse)
     {
-        var words = name.Split(' ');
-        return argv.Length >= words.Length && words.Select((w, i) => argv[i] == w).All(x => x);
+        var words = new List<string>();
+        for (SymbolResult? r = parse.CommandResult; r is CommandResult c && c.Command is not RootCommand; r = r.Parent)
+            words.Insert(0, c.Command.Name);
+        return string.Join(' ', ["sd", .. words]);
     }
 
-    static List<ICommand> AllCommands() =>
+    /// <summary>The command tree: each command under the commands its path names, made as plain groups where missing.</summary>
+    public static RootCommand BuildRoot(IEnumerable<SdCommand> commands)
+    {
+        var root = new RootCommand(Description);
+        // In ordinal order a parent ("bench") comes before its children ("bench plot"), and groups land in alphabetical order.
+        foreach (var command in commands.OrderBy(c => c.FullName, StringComparer.Ordinal))
+        {
+            Command parent = root;
+            foreach (string word in command.FullName.Split(' ')[..^1])
+                parent = parent.Subcommands.FirstOrDefault(c => c.Name == word)
+                         ?? Added(parent, new Command(word, GroupSummaries.GetValueOrDefault(word, "")));
+            parent.Add(command);
+        }
+        ConfigureHelp(root);
+        return root;
+    }
+
+    static Command Added(Command parent, Command child)
+    {
+        parent.Add(child);
+        return child;
+    }
+
+    /// <summary>System.CommandLine's help, then the command's details.</summary>
+    static void ConfigureHelp(RootCommand root) => root.Options.OfType<HelpOption>().Single().Action = new DetailedHelpAction();
+
+    /// <summary>Every command of `sd` (found by reflection: each non-abstract SdCommand in this assembly).</summary>
+    public static List<SdCommand> AllCommands() =>
         typeof(Program).Assembly.GetTypes()
-            .Where(t => typeof(ICommand).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
-            .Select(t => (ICommand)Activator.CreateInstance(t)!)
-            .OrderBy(c => c.Name, StringComparer.Ordinal)
+            .Where(t => typeof(SdCommand).IsAssignableFrom(t) && t is { IsAbstract: false })
+            .Select(t => (SdCommand)Activator.CreateInstance(t)!)
             .ToList();
-
-    static void PrintHelp(List<ICommand> commands)
-    {
-        Console.WriteLine("sd — Stable Diffusion in C# (LatentSharp)\n\nusage: sd COMMAND [options]   (sd COMMAND --help for details)\n");
-        int width = commands.Count == 0 ? 0 : commands.Max(c => c.Name.Length);
-        foreach (var c in commands) Console.WriteLine($"  {c.Name.PadRight(width)}  {c.Summary}");
-    }
-}
-
-/// <summary>A command whose boolean switches take no value (so `--flag positional` parses right).</summary>
-public interface IHasFlags
-{
-    IReadOnlySet<string> Flags { get; }
 }

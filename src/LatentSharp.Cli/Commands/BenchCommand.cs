@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using LatentSharp.Cli.Benchmarking;
 using LatentSharp.Cli.Generation;
@@ -6,38 +7,54 @@ using LatentSharp.Performance;
 namespace LatentSharp.Cli.Commands;
 
 /// <summary>`sd bench`: speed and memory of every stage, per model × size × precision, each configuration in its own process.</summary>
-public sealed class BenchCommand : ICommand, IHasFlags
+public sealed class BenchCommand : SdCommand
 {
-    public string Name => "bench";
-    public string Summary => "measure speed (s, GFLOP/s) and peak memory of text encoder, U-Net, VAE and whole images";
-    public string Usage => $"""
-        usage: sd bench [options]
+    readonly Option<string> model = CliOption.String("--model",
+        $"{BenchModels.RandomSd15} (SD 1.5's shape, random weights, built in memory) or a model folder/file", BenchModels.RandomSd15, helpName: "M");
+    readonly Option<string?> tokenizer = CliOption.OptionalString("--tokenizer", "CLIP tokenizer folder", "DIR");
+    readonly TextOption<int[]> sizes = new("--size", "image sides in pixels, comma-separated", "LIST",
+        text => List(text).Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out int v) && v >= 64 && v % 64 == 0
+            ? v : throw new UsageException($"--size takes multiples of 64 (got '{s}')")).ToArray(), "256,512");
+    readonly TextOption<Precision[]> precisions = new("--precision",
+        $"{string.Join(",", PrecisionNames.All)}; bf16 falls back to fp32 without native CPU bf16", "LIST",
+        text => List(text).Select(p => PrecisionNames.TryParse(p)
+            ?? throw new UsageException($"--precision takes {string.Join(", ", PrecisionNames.All)} (got '{p}')")).Distinct().ToArray(),
+        string.Join(",", PrecisionNames.All));
+    readonly Option<int> threads = CliOption.Int("--threads", "LibTorch intra-op threads (by default the processor count)",
+        Environment.ProcessorCount, 1, 1024);
+    readonly Option<int> repeats = CliOption.Int("--repeats", "measured runs per part after one warm-up run; min and median are reported", 3, 1, 1000);
+    readonly Option<int> steps = CliOption.Int("--steps", "guided steps of the end-to-end image", 20, 1, 1000);
+    readonly Option<int?> vaeTile = VaeTileOption.Create("decode in overlapping tiles of N latent pixels (as sd generate --vae-tile)");
+    readonly TextOption<string[]> parts = new("--parts", $"any of {string.Join(",", BenchSettings.AllParts)}", "LIST",
+        text => List(text).Select(p => BenchSettings.AllParts.Contains(p)
+            ? p : throw new UsageException($"--parts takes {string.Join(", ", BenchSettings.AllParts)} (got '{p}')")).ToArray(),
+        string.Join(",", BenchSettings.AllParts));
+    readonly Option<bool> json = CliOption.Flag("--json", "one JSON object per configuration on stdout instead of the table");
+    readonly Option<bool> inProcess = CliOption.Flag("--in-process", "measure one size and precision in this process (what each child runs)");
 
-        {Summary}.
-        Each configuration (size × precision) runs in a child process, so its peak RSS is its own.
-
-        options:
-          --model M          {BenchModels.RandomSd15} (SD 1.5's shape, random weights, built in memory; default) or a model folder/file
-          --tokenizer DIR    CLIP tokenizer folder
-          --size LIST        image sides in pixels, comma-separated (default 256,512)
-          --precision LIST   {string.Join(",", PrecisionNames.All)} (default both); bf16 falls back to fp32 without native CPU bf16
-          --threads N        LibTorch intra-op threads (default {Environment.ProcessorCount}, the processor count)
-          --repeats N        measured runs per part after one warm-up run (default 3); min and median are reported
-          --steps N          guided steps of the end-to-end image (default 20)
-          --vae-tile N       decode in overlapping tiles of N latent pixels (as sd generate --vae-tile)
-          --parts LIST       any of {string.Join(",", BenchSettings.AllParts)} (default all)
-          --json             one JSON object per configuration on stdout instead of the table
-          --in-process       measure one size and precision in this process (what each child runs)
-        """;
-
-    public IReadOnlySet<string> Flags => new HashSet<string> { "json", "in-process" };
-
-    public int Run(Arguments args)
+    public BenchCommand() : base("bench", "measure speed (s, GFLOP/s) and peak memory of text encoder, U-Net, VAE and whole images",
+        "Each configuration (size × precision) runs in a child process, so its peak RSS is its own.")
     {
-        var settings = Parse(args);
-        bool json = args.Flag("json"), inProcess = args.Flag("in-process");
-        args.EnsureAllUsed();
-        if (inProcess)
+        foreach (var option in new Option[] { model, tokenizer, sizes, precisions, threads, repeats, steps, vaeTile, parts, json, inProcess })
+            Add(option);
+    }
+
+    protected override int Run(ParseResult parse)
+    {
+        var settings = new BenchSettings
+        {
+            Model = parse.GetValue(model)!,
+            Tokenizer = parse.GetValue(tokenizer),
+            Sizes = sizes.Read(parse),
+            Precisions = precisions.Read(parse),
+            Threads = parse.GetValue(threads),
+            Repeats = parse.GetValue(repeats),
+            Steps = parse.GetValue(steps),
+            Parts = parts.Read(parse).ToHashSet(),
+            VaeTile = parse.GetValue(vaeTile),
+        };
+        bool json = parse.GetValue(this.json);
+        if (parse.GetValue(inProcess))
         {
             if (settings.Sizes.Count != 1 || settings.Precisions.Count != 1)
                 throw new UsageException("--in-process measures one configuration: give one --size and one --precision");
@@ -71,29 +88,5 @@ public sealed class BenchCommand : ICommand, IHasFlags
         return [.. common, .. tokenizer, .. tiling];
     }
 
-    static BenchSettings Parse(Arguments args)
-    {
-        var sizes = List(args, "size", "256,512").Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out int v) && v >= 64 && v % 64 == 0
-            ? v : throw new UsageException($"--size takes multiples of 64 (got '{s}')")).ToList();
-        var precisions = List(args, "precision", string.Join(",", PrecisionNames.All)).Select(p => PrecisionNames.TryParse(p)
-            ?? throw new UsageException($"--precision takes {string.Join(", ", PrecisionNames.All)} (got '{p}')")).Distinct().ToList();
-        var parts = List(args, "parts", string.Join(",", BenchSettings.AllParts));
-        foreach (var part in parts.Where(p => !BenchSettings.AllParts.Contains(p)))
-            throw new UsageException($"--parts takes {string.Join(", ", BenchSettings.AllParts)} (got '{part}')");
-        return new BenchSettings
-        {
-            Model = args.String("model", BenchModels.RandomSd15),
-            Tokenizer = args.String("tokenizer"),
-            Sizes = sizes,
-            Precisions = precisions,
-            Threads = args.Int("threads", Environment.ProcessorCount, 1, 1024),
-            Repeats = args.Int("repeats", 3, 1, 1000),
-            Steps = args.Int("steps", 20, 1, 1000),
-            Parts = parts.ToHashSet(),
-            VaeTile = args.Has("vae-tile") ? args.Int("vae-tile", 0, VaeTileOption.Min, 4096) : null,
-        };
-    }
-
-    static List<string> List(Arguments args, string name, string fallback) =>
-        args.String(name, fallback).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+    static string[] List(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 }

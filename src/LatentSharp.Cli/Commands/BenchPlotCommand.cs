@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using LatentSharp.Cli.Benchmarking;
 using LatentSharp.Imaging;
@@ -5,27 +6,29 @@ using LatentSharp.Imaging;
 namespace LatentSharp.Cli.Commands;
 
 /// <summary>`sd bench plot`: seconds per guided step against image size, from `sd bench --json` output.</summary>
-public sealed class BenchPlotCommand : ICommand
+public sealed class BenchPlotCommand : SdCommand
 {
-    public string Name => "bench plot";
-    public string Summary => "plot seconds per guided step (U-Net, batch 2) against image size from sd bench --json results";
-    public string Usage => $"""
-        usage: sd bench plot RESULTS.jsonl OUTPUT.png [--floor NAME=GFLOPS,...] [--reference "NAME=SIZE:SECONDS,...;..."]
+    readonly Argument<string> input = new("RESULTS.jsonl") { Description = "sd bench --json output" };
+    readonly Argument<string> outputFile = new("OUTPUT.png") { Description = "the plot to write" };
+    readonly Option<string?> floor = CliOption.OptionalString("--floor",
+        "dashed arithmetic floors: FLOPs of a guided step / rate, e.g. fp32=220,bf16=560 (GFLOP/s)", "LIST");
+    readonly Option<string?> reference = CliOption.OptionalString("--reference",
+        "other programs' measured seconds per guided step, ';' between programs, e.g. " +
+        "\"stable-diffusion.cpp f32=256:6.7,512:33.5;diffusers fp32=512:48.3\"", "SPEC");
 
-        {Summary}.
-
-        options:
-          --floor LIST      dashed arithmetic floors: FLOPs of a guided step / rate, e.g. fp32=220,bf16=560 (GFLOP/s)
-          --reference SPEC  other programs' measured seconds per guided step, ';' between programs,
-                            e.g. "stable-diffusion.cpp f32=256:6.7,512:33.5;diffusers fp32=512:48.3"
-        """;
-
-    public int Run(Arguments args)
+    public BenchPlotCommand() : base("bench plot", "plot seconds per guided step (U-Net, batch 2) against image size from sd bench --json results")
     {
-        string input = args.Positional("the results file (sd bench --json output)"), output = args.Positional("the output .png");
-        string? floors = args.String("floor");
-        var references = (args.String("reference") ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        args.EnsureAllUsed();
+        Add(input);
+        Add(outputFile);
+        Add(floor);
+        Add(reference);
+    }
+
+    protected override int Run(ParseResult parse)
+    {
+        string input = parse.GetValue(this.input)!, output = parse.GetValue(outputFile)!;
+        string? floors = parse.GetValue(floor);
+        var references = (parse.GetValue(reference) ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (!output.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new UsageException($"the output must be a .png file (got '{output}')");
 
         var results = File.ReadLines(input).Where(l => l.TrimStart().StartsWith('{')).Select(BenchResult.FromJson)

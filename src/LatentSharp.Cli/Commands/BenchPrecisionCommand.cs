@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using LatentSharp.Checkpoints;
 using LatentSharp.Cli.Benchmarking;
@@ -9,30 +10,27 @@ using static TorchSharp.torch;
 namespace LatentSharp.Cli.Commands;
 
 /// <summary>`sd bench precision`: how far the bf16 fast path lands from fp32, same weights, same seed.</summary>
-public sealed class BenchPrecisionCommand : ICommand
+public sealed class BenchPrecisionCommand : SdCommand
 {
-    public string Name => "bench precision";
-    public string Summary => "compare bf16 with fp32 on one model: relative error of the latents, finiteness, image PSNR";
-    public string Usage => $"""
-        usage: sd bench precision [options]
+    readonly Option<string> model = CliOption.String("--model",
+        $"{BenchModels.RandomSd15} (its bf16 copy is rounded from the fp32 weights) or a model folder/file", BenchModels.RandomSd15, helpName: "M");
+    readonly Option<string?> tokenizer = CliOption.OptionalString("--tokenizer", "CLIP tokenizer folder", "DIR");
+    readonly Option<int> size = CliOption.Int("--size", "image side in pixels, a multiple of 64", 512, 64, 4096);
+    readonly Option<int> steps = CliOption.Int("--steps", "guided sampling steps", 4, 1, 1000);
+    readonly Option<int> threads = CliOption.Int("--threads", "LibTorch threads (by default the processor count)", Environment.ProcessorCount, 1, 1024);
 
-        {Summary}.
-        Generates the same image (prompt, seed, euler) in fp32 and in bf16 with the same weights.
-
-        options:
-          --model M        {BenchModels.RandomSd15} (default; its bf16 copy is rounded from the fp32 weights) or a model folder/file
-          --tokenizer DIR  CLIP tokenizer folder
-          --size N         image side in pixels (default 512)
-          --steps N        guided sampling steps (default 4)
-          --threads N      LibTorch threads (default: the processor count)
-        """;
-
-    public int Run(Arguments args)
+    public BenchPrecisionCommand() : base("bench precision",
+        "compare bf16 with fp32 on one model: relative error of the latents, finiteness, image PSNR",
+        "Generates the same image (prompt, seed, euler) in fp32 and in bf16 with the same weights.")
     {
-        string model = args.String("model", BenchModels.RandomSd15);
-        string? tokenizer = args.String("tokenizer");
-        int size = args.Int("size", 512, 64, 4096), steps = args.Int("steps", 4, 1, 1000), threads = args.Int("threads", Environment.ProcessorCount, 1, 1024);
-        args.EnsureAllUsed();
+        foreach (var option in new Option[] { model, tokenizer, size, steps, threads }) Add(option);
+    }
+
+    protected override int Run(ParseResult parse)
+    {
+        string model = parse.GetValue(this.model)!;
+        string? tokenizer = parse.GetValue(this.tokenizer);
+        int size = parse.GetValue(this.size), steps = parse.GetValue(this.steps), threads = parse.GetValue(this.threads);
         if (size % 64 != 0) throw new UsageException($"--size must be a multiple of 64 (got {size})");
         if (!CpuFeatures.HasBf16) Console.Error.WriteLine($"note: {PrecisionChoice.For(Precision.Bf16).Notice}; bf16 is emulated and slow here");
 

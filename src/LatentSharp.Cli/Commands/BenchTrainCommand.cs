@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using LatentSharp.Autoencoder;
@@ -14,39 +15,35 @@ namespace LatentSharp.Cli.Commands;
 /// `sd bench train`: training throughput of a model's configuration (by default the shipped model's), in
 /// samples/s and achieved GFLOP/s, measured on a real `sd train unet` run in a temporary folder.
 /// </summary>
-public sealed class BenchTrainCommand : ICommand, IHasFlags
+public sealed class BenchTrainCommand : SdCommand
 {
     /// <summary>The issue's fp32 3×3-convolution rate on the reference machine, the yardstick for GFLOP/s.</summary>
     const double Fp32ConvRate = 220;
 
-    public string Name => "bench train";
-    public string Summary => "measure training throughput (samples/s, GFLOP/s) of a model's U-Net and text encoder configuration";
-    public string Usage => $"""
-        usage: sd bench train [options]
+    readonly Option<string?> model = CliOption.OptionalString("--model",
+        "a pipeline folder whose unet/, text_encoder/ and vae/ to use (default: the shipped model)", "PATH");
+    readonly Option<int> steps = CliOption.Int("--steps", "measured steps", 30, 1, 100_000);
+    readonly Option<int> warmup = CliOption.Int("--warmup", "unmeasured steps first", 10, 1, 100_000);
+    readonly Option<int> batchSize = CliOption.Int("--batch-size", "examples per step", 32, 1, 4096);
+    readonly Option<int> threads = CliOption.Int("--threads", "LibTorch threads (by default the processor count)", Environment.ProcessorCount, 1, 1024);
+    readonly Option<bool> json = CliOption.Flag("--json", "one JSON object on stdout instead of the text");
 
-        {Summary}.
+    public BenchTrainCommand() : base("bench train",
+        "measure training throughput (samples/s, GFLOP/s) of a model's U-Net and text encoder configuration", """
         Trains a fresh U-Net and text encoder with the configs of --model (its VAE encodes the data) on generated
         shapes images: --warmup steps unmeasured, then --steps measured. A training step counts as 3× the
         forward FLOPs (forward, and a backward of twice its cost) of the U-Net and the text encoder.
-
-        options:
-          --model PATH      a pipeline folder whose unet/, text_encoder/ and vae/ to use (default: the shipped model)
-          --steps N         measured steps (default 30)
-          --warmup N        unmeasured steps first (default 10)
-          --batch-size N    examples per step (default 32)
-          --threads N       LibTorch threads (default: the processor count)
-          --json            one JSON object on stdout instead of the text
-        """;
-
-    public IReadOnlySet<string> Flags => new HashSet<string> { "json" };
-
-    public int Run(Arguments args)
+        """)
     {
-        string model = args.String("model") ?? DefaultModel.Locate();
-        int steps = args.Int("steps", 30, 1, 100_000), warmup = args.Int("warmup", 10, 1, 100_000);
-        int batch = args.Int("batch-size", 32, 1, 4096), threads = args.Int("threads", Environment.ProcessorCount, 1, 1024);
-        bool json = args.Flag("json");
-        args.EnsureAllUsed();
+        foreach (var option in new Option[] { model, steps, warmup, batchSize, threads, json }) Add(option);
+    }
+
+    protected override int Run(ParseResult parse)
+    {
+        string model = parse.GetValue(this.model) ?? DefaultModel.Locate();
+        int steps = parse.GetValue(this.steps), warmup = parse.GetValue(this.warmup);
+        int batch = parse.GetValue(this.batchSize), threads = parse.GetValue(this.threads);
+        bool json = parse.GetValue(this.json);
         var unet = ReadConfig<UNet2DConditionConfig>(model, "unet");
         var textEncoder = ReadConfig<ClipTextConfig>(model, "text_encoder");
         int latent = unet.SampleSize ?? throw new UsageException($"--model: {model}/unet/config.json has no sample_size");

@@ -1,48 +1,44 @@
+using System.CommandLine;
 using LatentSharp.Shapes;
 
 namespace LatentSharp.Cli.Commands;
 
 /// <summary>`sd data shapes`: writes the synthetic shapes data set as an image folder with metadata.jsonl.</summary>
-public sealed class DataShapesCommand : ICommand
+public sealed class DataShapesCommand : SdCommand
 {
-    public string Name => "data shapes";
-    public string Summary => "generate the synthetic shapes data set (PNGs + metadata.jsonl)";
-    public string Usage => """
-        usage: sd data shapes --out DIR [--count N] [--size PX] [--seed S] [--split train|held-out|all]
+    static readonly Dictionary<string, ShapesSplit> Splits = new()
+    {
+        ["train"] = ShapesSplit.Train, ["held-out"] = ShapesSplit.HeldOut, ["all"] = ShapesSplit.All,
+    };
 
+    readonly Option<string?> output = CliOption.OptionalString("--out", "output folder (created if missing)", "DIR", required: true);
+    readonly Option<int> count = CliOption.Int("--count", "number of images", 1000, 1, 10_000_000);
+    readonly Option<int> size = CliOption.Int("--size", "image side in pixels, geometry scaled from 64", ShapesDataset.ReferenceSize, 16, 2048, helpName: "PX");
+    readonly Option<long> seed = CliOption.Long("--seed", "random seed", 0, helpName: "S");
+    readonly TextOption<ShapesSplit> split = CliOption.Choice("--split",
+        "train: all shape/colour pairs except the held-out ones; held-out: only purple triangle, green star, yellow ring, " +
+        "orange square, white cross; all: every pair", Splits, "train");
+
+    public DataShapesCommand() : base("data shapes", "generate the synthetic shapes data set (PNGs + metadata.jsonl)", """
         Writes N images of one coloured shape on a flat background, named 00000.png…, and metadata.jsonl
         (file_name, text, shape, color, background, size, position, size_px, center_x, center_y, bbox).
         The same options always give byte-identical files.
-
-          --out DIR     output folder (created if missing)
-          --count N     number of images (default 1000)
-          --size PX     image side in pixels, geometry scaled from 64 (default 64)
-          --seed S      random seed (default 0)
-          --split       train: all shape/colour pairs except the held-out ones (default);
-                        held-out: only purple triangle, green star, yellow ring, orange square, white cross;
-                        all: every pair
-        """;
-
-    public int Run(Arguments args)
+        """)
     {
-        string output = args.Required("out");
-        int count = args.Int("count", 1000, 1, 10_000_000);
-        int size = args.Int("size", ShapesDataset.ReferenceSize, 16, 2048);
-        long seed = args.Long("seed", 0);
-        var split = ParseSplit(args.String("split", "train"));
-        args.EnsureAllUsed();
-
-        var dataset = new ShapesDataset(unchecked((ulong)seed), size, split);
-        ShapesDatasetWriter.Write(dataset, count, output);
-        Console.WriteLine($"wrote {count} {size}x{size} images and {ShapesDatasetWriter.MetadataFile} to {output}");
-        return 0;
+        Add(output);
+        Add(count);
+        Add(size);
+        Add(seed);
+        Add(split);
     }
 
-    static ShapesSplit ParseSplit(string split) => split switch
+    protected override int Run(ParseResult parse)
     {
-        "train" => ShapesSplit.Train,
-        "held-out" => ShapesSplit.HeldOut,
-        "all" => ShapesSplit.All,
-        _ => throw new UsageException($"--split must be train, held-out or all (got '{split}')"),
-    };
+        string folder = parse.GetValue(output)!;
+        int images = parse.GetValue(count), side = parse.GetValue(size);
+        var dataset = new ShapesDataset(unchecked((ulong)parse.GetValue(seed)), side, split.Read(parse));
+        ShapesDatasetWriter.Write(dataset, images, folder);
+        Console.WriteLine($"wrote {images} {side}x{side} images and {ShapesDatasetWriter.MetadataFile} to {folder}");
+        return 0;
+    }
 }

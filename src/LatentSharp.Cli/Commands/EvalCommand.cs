@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.CommandLine;
 using LatentSharp.Cli.Generation;
 using LatentSharp.Evaluation;
 using LatentSharp.Imaging;
@@ -8,13 +8,20 @@ using LatentSharp.Schedulers;
 namespace LatentSharp.Cli.Commands;
 
 /// <summary>`sd eval`: prompt adherence of a shapes model, scored by the independent judge, at one or several guidance scales.</summary>
-public sealed class EvalCommand : ICommand
+public sealed class EvalCommand : SdCommand
 {
-    public string Name => "eval";
-    public string Summary => "score a shapes model's prompt adherence (and a guidance sweep) with the shapes judge";
-    public string Usage => """
-        usage: sd eval [--model PATH] [--guidance 5 | 1,2,3,5,7.5,10] [options]
+    readonly Option<string?> model = CliOption.OptionalString("--model", "the model (default: $LATENTSHARP_MODEL, else the shipped model)", "PATH");
+    readonly Option<double[]> guidance = CliOption.Doubles("--guidance", "comma-separated guidance scales, e.g. 1,2,3,5,7.5,10", [5]);
+    readonly Option<int> steps = CliOption.Int("--steps", "sampling steps", 25, 1, 1000);
+    readonly Option<string?> scheduler = GenerationOptions.SchedulerOption("dpmpp_2m");
+    readonly Option<int> seeds = CliOption.Int("--seeds", "seeds per prompt", 4, 1, 64);
+    readonly Option<int?> prompts = CliOption.OptionalInt("--prompts",
+        "use only the first N prompts of each group (seen, held-out) in proportion (default: all 240)", 1, EvalPromptSet.Default.Count);
+    readonly Option<string> gridPrompt = CliOption.String("--grid-prompt", "the prompt of guidance_grid.png",
+        "a large red circle in the center on a blue background");
+    readonly Option<string?> output = CliOption.OptionalString("--out", "output folder (default: outputs/eval-DATE-TIME)", "DIR");
 
+    public EvalCommand() : base("eval", "score a shapes model's prompt adherence (and a guidance sweep) with the shapes judge", """
         Generates the fixed evaluation prompt set (240 prompts naming shape, colour, background, position and
         size; 40 of them use the colour–shape pairs held out of training) over several seeds, reads every image
         back with the shapes judge (deterministic image analysis) and writes:
@@ -25,31 +32,20 @@ public sealed class EvalCommand : ICommand
           OUT/guidance.md       a table: adherence per attribute and diversity per scale
           OUT/guidance.png      the same as a plot
           OUT/guidance_grid.png one prompt, rows = scales, columns = seeds
-
-        options:
-          --model PATH          default: the shipped model
-          --guidance LIST       comma-separated guidance scales (default 5)
-          --steps N             default 25
-          --scheduler NAME      default dpmpp_2m
-          --seeds N             seeds per prompt (default 4)
-          --prompts N           use only the first N prompts of each group (seen, held-out) in proportion (default: all 240)
-          --grid-prompt TEXT    the prompt of guidance_grid.png (default: a large red circle in the center on a blue background)
-          --out DIR             default: outputs/eval-DATE-TIME
-        """;
-
-    public int Run(Arguments args)
+        """)
     {
-        double[] scales = args.Doubles("guidance") ?? [5];
+        foreach (var option in new Option[] { model, guidance, steps, scheduler, seeds, prompts, gridPrompt, output }) Add(option);
+    }
+
+    protected override int Run(ParseResult parse)
+    {
+        double[] scales = parse.GetValue(guidance)!;
         if (scales.Length == 0 || scales.Any(s => s < 0 || s > 100)) throw new UsageException("--guidance must list scales between 0 and 100");
-        string scheduler = args.String("scheduler", "dpmpp_2m");
-        if (!SchedulerFactory.Names.Contains(scheduler))
-            throw new UsageException($"unknown scheduler '{scheduler}' (valid: {string.Join(", ", SchedulerFactory.Names)})");
-        var settings = new EvalSettings { Steps = args.Int("steps", 25, 1, 1000), Scheduler = scheduler, Seeds = args.Int("seeds", 4, 1, 64) };
-        var prompts = Subset(EvalPromptSet.Default, args.Int("prompts", EvalPromptSet.Default.Count, 1, EvalPromptSet.Default.Count));
-        string gridPrompt = args.String("grid-prompt", "a large red circle in the center on a blue background");
-        string outDir = args.String("out", Path.Combine("outputs", $"eval-{DateTime.Now:yyyyMMdd-HHmmss}"));
-        string modelPath = args.String("model") ?? DefaultModel.Locate();
-        args.EnsureAllUsed();
+        var settings = new EvalSettings { Steps = parse.GetValue(steps), Scheduler = parse.GetValue(scheduler)!, Seeds = parse.GetValue(seeds) };
+        var prompts = Subset(EvalPromptSet.Default, parse.GetValue(this.prompts) ?? EvalPromptSet.Default.Count);
+        string gridPrompt = parse.GetValue(this.gridPrompt)!;
+        string outDir = parse.GetValue(output) ?? Path.Combine("outputs", $"eval-{DateTime.Now:yyyyMMdd-HHmmss}");
+        string modelPath = parse.GetValue(model) ?? DefaultModel.Locate();
 
         Console.Error.WriteLine($"loading {modelPath}");
         using var pipeline = StableDiffusionPipeline.Load(modelPath);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using LatentSharp.Cli.Generation;
 using LatentSharp.Pipelines;
 
@@ -6,12 +7,12 @@ namespace LatentSharp.Cli.Commands;
 /// <summary>`sd generate "PROMPT"`: text-to-image.</summary>
 public sealed class GenerateCommand : GenerationCommand
 {
-    public override string Name => "generate";
-    public override string Summary => "generate images from a prompt (text-to-image)";
+    readonly Option<string?> initLatents = CliOption.OptionalString("--init-latents",
+        "start from these latents (safetensors tensor 'latents' [B, C, h, w]), as diffusers' latents=", "FILE");
 
-    protected override string ExtraUsage => """
-          --init-latents FILE   start from these latents (safetensors tensor 'latents' [B, C, h, w]), as diffusers' latents=
-        """;
+    public GenerateCommand() : base("generate", "generate images from a prompt (text-to-image)") => Add(initLatents);
 
-    protected override GenerationRequest AddModeOptions(GenerationRequest request, Arguments args) => request;
+    protected override GenerationRequest AddModeOptions(GenerationRequest request, ParseResult parse) => request;
+
+    protected override string? InitialLatentsFile(ParseResult parse) => parse.GetValue(initLatents);
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using LatentSharp.Cli.Generation;
 using LatentSharp.Pipelines;
 
@@ -6,18 +7,20 @@ namespace LatentSharp.Cli.Commands;
 /// <summary>`sd img2img "PROMPT" --image FILE`: image-to-image.</summary>
 public sealed class Img2ImgCommand : GenerationCommand
 {
-    public override string Name => "img2img";
-    public override string Summary => "repaint an image guided by a prompt (image-to-image)";
-    protected override string ModeUsage => "--image FILE ";
+    readonly Option<string?> image = CliOption.OptionalString("--image", "the input image (PNG, JPEG or BMP)", "FILE", required: true);
 
-    protected override string ExtraUsage => """
-          --image FILE          the input image (PNG, JPEG or BMP)
-          --strength S          how much to change it, in (0, 1] (default 0.8): the last S of the schedule is run
-        """;
+    readonly Option<double> strength = CliOption.Double("--strength",
+        "how much to change it, in (0, 1]: the last S of the schedule is run", 0.8, double.Epsilon, 1, helpName: "S");
 
-    protected override GenerationRequest AddModeOptions(GenerationRequest request, Arguments args) => request with
+    public Img2ImgCommand() : base("img2img", "repaint an image guided by a prompt (image-to-image)")
     {
-        Strength = args.Double("strength", 0.8, double.Epsilon, 1),
-        Image = ReadImage(args, "image"),
+        Add(image);
+        Add(strength);
+    }
+
+    protected override GenerationRequest AddModeOptions(GenerationRequest request, ParseResult parse) => request with
+    {
+        Strength = parse.GetValue(strength),
+        Image = ReadImage(parse, image),
     };
 }

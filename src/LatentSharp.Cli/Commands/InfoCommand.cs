@@ -1,27 +1,25 @@
+using System.CommandLine;
 using System.Globalization;
 using LatentSharp.Checkpoints;
 
 namespace LatentSharp.Cli.Commands;
 
 /// <summary>`sd info PATH`: what a model folder or single-file checkpoint contains, without loading its weights.</summary>
-public sealed class InfoCommand : ICommand
+public sealed class InfoCommand : SdCommand
 {
-    public string Name => "info";
-    public string Summary => "show a model's components, parameter counts, dtypes and key settings";
-    public string Usage => """
-        usage: sd info PATH
+    readonly Argument<string> path = new("PATH") { Description = "a model folder or .safetensors file, or a PNG" };
 
+    public InfoCommand() : base("info", "show a model's components, parameter counts, dtypes and key settings", """
         PATH is a diffusers pipeline folder (model_index.json, unet/, vae/, text_encoder/, ...) or an original
         SD 1.x/2.x single-file .safetensors checkpoint (only file headers are read), or a PNG made by
         LatentSharp or AUTOMATIC1111, whose generation parameters are printed.
-        """;
+        """) => Add(path);
 
-    public int Run(Arguments args)
+    protected override int Run(ParseResult parse)
     {
-        string path = args.Positional("a model folder or .safetensors file");
-        args.EnsureAllUsed();
-        if (Path.GetExtension(path).Equals(".png", StringComparison.OrdinalIgnoreCase)) return DescribeImage(path);
-        Describe(path, Console.Out);
+        string file = parse.GetValue(path)!;
+        if (Path.GetExtension(file).Equals(".png", StringComparison.OrdinalIgnoreCase)) return DescribeImage(file);
+        Describe(file, Console.Out);
         return 0;
     }
 

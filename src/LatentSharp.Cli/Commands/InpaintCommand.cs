@@ -1,3 +1,4 @@
+using System.CommandLine;
 using LatentSharp.Cli.Generation;
 using LatentSharp.Pipelines;
 
@@ -6,32 +7,37 @@ namespace LatentSharp.Cli.Commands;
 /// <summary>`sd inpaint "PROMPT" --image FILE --mask FILE`: repaint the masked part of an image.</summary>
 public sealed class InpaintCommand : GenerationCommand
 {
-    public override string Name => "inpaint";
-    public override string Summary => "repaint the white part of a mask in an image (inpainting)";
-    protected override string ModeUsage => "--image FILE --mask FILE ";
-    public override IReadOnlySet<string> Flags => new HashSet<string> { "invert-mask" };
+    readonly Option<string?> image = CliOption.OptionalString("--image", "the input image (PNG, JPEG or BMP)", "FILE", required: true);
+    readonly Option<string?> mask = CliOption.OptionalString("--mask", "same size as the image: white = repaint, black = keep", "FILE", required: true);
 
-    protected override string ExtraUsage => """
-          --image FILE          the input image (PNG, JPEG or BMP)
-          --mask FILE           same size as the image: white = repaint, black = keep
-          --strength S          in (0, 1] (default 1.0: the masked part starts from pure noise)
-          --mask-blur PX        blur the mask's edge before thresholding (default 0)
-          --invert-mask         repaint the black part instead
-        """;
+    readonly Option<double> strength = CliOption.Double("--strength",
+        "in (0, 1] (1.0: the masked part starts from pure noise)", 1.0, double.Epsilon, 1, helpName: "S");
 
-    protected override GenerationRequest AddModeOptions(GenerationRequest request, Arguments args)
+    readonly Option<int> maskBlur = CliOption.Int("--mask-blur", "blur the mask's edge before thresholding", 0, 0, 64, helpName: "PX");
+    readonly Option<bool> invertMask = CliOption.Flag("--invert-mask", "repaint the black part instead");
+
+    public InpaintCommand() : base("inpaint", "repaint the white part of a mask in an image (inpainting)")
     {
-        var image = ReadImage(args, "image");
-        var mask = ReadImage(args, "mask");
-        if (mask.Width != image.Width || mask.Height != image.Height)
-            throw new UsageException($"the mask is {mask.Width}x{mask.Height} but the image is {image.Width}x{image.Height}; they must be the same size");
+        Add(image);
+        Add(mask);
+        Add(strength);
+        Add(maskBlur);
+        Add(invertMask);
+    }
+
+    protected override GenerationRequest AddModeOptions(GenerationRequest request, ParseResult parse)
+    {
+        var input = ReadImage(parse, image);
+        var maskImage = ReadImage(parse, mask);
+        if (maskImage.Width != input.Width || maskImage.Height != input.Height)
+            throw new UsageException($"the mask is {maskImage.Width}x{maskImage.Height} but the image is {input.Width}x{input.Height}; they must be the same size");
         return request with
         {
-            Image = image,
-            Mask = mask,
-            Strength = args.Double("strength", 1.0, double.Epsilon, 1),
-            MaskBlur = args.Int("mask-blur", 0, 0, 64),
-            InvertMask = args.Flag("invert-mask"),
+            Image = input,
+            Mask = maskImage,
+            Strength = parse.GetValue(strength),
+            MaskBlur = parse.GetValue(maskBlur),
+            InvertMask = parse.GetValue(invertMask),
         };
     }
 }

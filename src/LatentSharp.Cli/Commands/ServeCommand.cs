@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using LatentSharp.Cli.Generation;
 using LatentSharp.Pipelines;
@@ -6,37 +7,36 @@ using LatentSharp.Server;
 namespace LatentSharp.Cli.Commands;
 
 /// <summary>`sd serve`: loads the model once and serves the AUTOMATIC1111 and OpenAI APIs and the web page.</summary>
-public sealed class ServeCommand : ICommand
+public sealed class ServeCommand : SdCommand
 {
-    public string Name => "serve";
-    public string Summary => "serve the model over HTTP: AUTOMATIC1111- and OpenAI-compatible APIs and a web page";
+    readonly Option<string?> model = CliOption.OptionalString("--model",
+        "diffusers folder or single-file .safetensors (default: $LATENTSHARP_MODEL, else the shipped model)", "PATH");
+    readonly Option<string?> tokenizer = CliOption.OptionalString("--tokenizer", "CLIP tokenizer folder, for single files without one", "DIR");
+    readonly Option<string> host = CliOption.String("--host", "address to listen on (0.0.0.0 exposes it to the network)", "127.0.0.1", helpName: "ADDR");
+    readonly Option<int> port = CliOption.Int("--port", "port (AUTOMATIC1111's by default)", 7860, 0, 65535);
+    readonly Option<string?> apiKey = CliOption.Parsed<string?>("--api-key",
+        "require this key: \"Authorization: Bearer KEY\", or Basic auth with it as the password (default: $LATENTSHARP_API_KEY, else no key)",
+        "KEY", text => text.Length > 0 ? text : throw new UsageException("--api-key must not be empty"));
+    readonly Option<int> maxQueue = CliOption.Int("--max-queue", "jobs that may wait behind the running one; more get 503", 16, 0, 10_000);
+    readonly Option<int> maxSteps = CliOption.Int("--max-steps", "largest steps a request may ask for", 150, 1, RequestValidation.MaxSteps);
+    readonly TextOption<(int Width, int Height)> maxSize = new("--max-size", "largest image size", "WxH", Size, "1024x1024");
+    readonly Option<int> maxImages = CliOption.Int("--max-images", "largest images per request, n_iter × batch_size", 16, 1, 64);
 
-    public string Usage => """
-        usage: sd serve [options]
-
+    public ServeCommand() : base("serve", "serve the model over HTTP: AUTOMATIC1111- and OpenAI-compatible APIs and a web page", """
         Loads the model once and serves, until Ctrl+C:
           /                              the web page
           /sdapi/v1/txt2img, img2img     AUTOMATIC1111's API (also progress, interrupt, samplers, sd-models)
           /v1/images/generations         OpenAI's image API (response_format b64_json)
-
-        options:
-          --model PATH          diffusers folder or single-file .safetensors (default: the shipped model)
-          --tokenizer DIR       CLIP tokenizer folder, for single files without one
-          --host ADDR           address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network)
-          --port N              (default 7860, AUTOMATIC1111's)
-          --api-key KEY         require this key: "Authorization: Bearer KEY", or Basic auth with it as the password
-                                (default: $LATENTSHARP_API_KEY, else no key)
-          --max-queue N         jobs that may wait behind the running one; more get 503 (default 16)
-          --max-steps N         largest steps a request may ask for (default 150)
-          --max-size WxH        largest image size (default 1024x1024)
-          --max-images N        largest images per request, n_iter × batch_size (default 16)
-        """;
-
-    public int Run(Arguments args)
+        """)
     {
-        var (options, modelPath, tokenizer) = Parse(args);
+        foreach (var option in new Option[] { model, tokenizer, host, port, apiKey, maxQueue, maxSteps, maxSize, maxImages }) Add(option);
+    }
+
+    protected override int Run(ParseResult parse)
+    {
+        var (options, modelPath, tokenizerPath) = Read(parse);
         Console.Error.WriteLine($"loading {modelPath}");
-        using var pipeline = StableDiffusionPipeline.Load(modelPath, tokenizerPath: tokenizer);
+        using var pipeline = StableDiffusionPipeline.Load(modelPath, tokenizerPath: tokenizerPath);
         pipeline.Warn = message => Console.Error.WriteLine($"warning: {message}");
         return Serve(pipeline, options).GetAwaiter().GetResult();
     }
@@ -51,26 +51,31 @@ public sealed class ServeCommand : ICommand
         return 0;
     }
 
-    /// <summary>The server options and model the arguments ask for; every argument is checked before the model loads.</summary>
-    public static (ServerOptions Options, string ModelPath, string? Tokenizer) Parse(Arguments args)
+    /// <summary>The server options and model <paramref name="args"/> ask for (a bad argument is a <see cref="UsageException"/>).</summary>
+    public static (ServerOptions Options, string ModelPath, string? Tokenizer) Parse(IReadOnlyList<string> args)
     {
-        var (maxWidth, maxHeight) = Size(args.String("max-size", "1024x1024"));
+        var command = new ServeCommand();
+        var parse = ((Command)command).Parse(args);
+        if (parse.Errors.Count > 0) throw new UsageException(ParseErrors.Describe(parse));
+        return command.Read(parse);
+    }
+
+    /// <summary>Every argument is checked before the model loads.</summary>
+    (ServerOptions Options, string ModelPath, string? Tokenizer) Read(ParseResult parse)
+    {
+        var (maxWidth, maxHeight) = maxSize.Read(parse);
         var options = new ServerOptions
         {
-            Host = args.String("host", "127.0.0.1"),
-            Port = args.Int("port", 7860, 0, 65535),
-            ApiKey = args.String("api-key") ?? NonEmpty(Environment.GetEnvironmentVariable("LATENTSHARP_API_KEY")),
-            MaxQueue = args.Int("max-queue", 16, 0, 10_000),
-            MaxSteps = args.Int("max-steps", 150, 1, RequestValidation.MaxSteps),
+            Host = parse.GetValue(host)!,
+            Port = parse.GetValue(port),
+            ApiKey = parse.GetValue(apiKey) ?? NonEmpty(Environment.GetEnvironmentVariable("LATENTSHARP_API_KEY")),
+            MaxQueue = parse.GetValue(maxQueue),
+            MaxSteps = parse.GetValue(maxSteps),
             MaxWidth = maxWidth,
             MaxHeight = maxHeight,
-            MaxImages = args.Int("max-images", 16, 1, 64),
+            MaxImages = parse.GetValue(maxImages),
         };
-        if (options.ApiKey is { Length: 0 }) throw new UsageException("--api-key must not be empty");
-        string? model = args.String("model");
-        string? tokenizer = args.String("tokenizer");
-        args.EnsureAllUsed();
-        return (options, model ?? DefaultModel.Locate(), tokenizer);
+        return (options, parse.GetValue(model) ?? DefaultModel.Locate(), parse.GetValue(tokenizer));
     }
 
     static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

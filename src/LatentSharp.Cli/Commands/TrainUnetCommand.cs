@@ -1,3 +1,4 @@
+using System.CommandLine;
 using LatentSharp.Cli.Training;
 using LatentSharp.Text;
 using LatentSharp.Training;
@@ -6,18 +7,36 @@ using LatentSharp.UNet;
 namespace LatentSharp.Cli.Commands;
 
 /// <summary>`sd train unet`: trains a text-to-image latent diffusion model (or fine-tunes one) and exports a diffusers pipeline folder.</summary>
-public sealed class TrainUnetCommand : ICommand, IHasFlags
+public sealed class TrainUnetCommand : SdCommand
 {
-    static readonly OptimizationOptions Defaults = new();
+    static readonly Dictionary<string, string> PredictionTypes = new()
+    {
+        [DiffusionObjective.Epsilon] = DiffusionObjective.Epsilon, [DiffusionObjective.Velocity] = DiffusionObjective.Velocity,
+    };
 
-    public string Name => "train unet";
-    public string Summary => "train a text-conditioned diffusion U-Net (new model or fine-tune) on an image folder";
-    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "resume", "export-only", "no-center-crop", "random-flip" };
+    readonly TrainingOptions training = new(new OptimizationOptions(), "run.json, checkpoints/, samples/, train_log.jsonl, loss.png, model/", "model",
+        randomFlip: "also train on mirror images, with \"left\" and \"right\" swapped in their captions (off by default: position words are part of the shapes captions)",
+        emaDecay: "largest decay of the weights' moving average (0 = off)");
 
-    public string Usage => TrainingArguments.Usage("""
-        usage: sd train unet --data DIR --out RUN --vae VAE [options]          a new model
-               sd train unet --data DIR --out RUN --base-model MODEL [options]  fine-tune a model
-               sd train unet --out RUN --resume
+    readonly Option<string?> vae = CliOption.OptionalString("--vae", "autoencoder folder (`sd train vae` output) for a new model", "VAE");
+    readonly Option<string?> baseModel = CliOption.OptionalString("--base-model", "diffusers folder or single file to fine-tune", "MODEL");
+    readonly Option<string?> unetConfig = CliOption.OptionalString("--unet-config",
+        "UNet2DConditionModel config.json to train from scratch (default: the shapes preset for a new model, the base model's U-Net when fine-tuning)", "FILE");
+    readonly Option<string?> textEncoderConfig = CliOption.OptionalString("--text-encoder-config",
+        "CLIPTextModel config.json for a new model (vocab and special ids come from the tokenizer)", "FILE");
+    readonly Option<int> vocabSize = CliOption.Int("--vocab-size", "byte-pair vocabulary learned from the captions", 1000, BpeTrainer.BaseVocabSize, 49152);
+    readonly Option<double> captionDropout = CliOption.Double("--caption-dropout", "share of captions replaced by \"\"", 0.1, 0, 1);
+    readonly TextOption<string> predictionType = CliOption.Choice("--prediction-type", "what the U-Net predicts", PredictionTypes, DiffusionObjective.Epsilon);
+    readonly Option<double?> snrGamma = CliOption.OptionalDouble("--snr-gamma", "weigh timesteps by Min-SNR-γ (e.g. 5; default: all alike)", 1e-3, 1e6);
+    readonly Option<string?> samplePrompts = CliOption.OptionalString("--sample-prompts",
+        "prompts of the sample grid, one per line (default: 8 shapes prompts)", "FILE");
+    readonly Option<int> sampleSteps = CliOption.Int("--sample-steps", "sampling steps of the grid", 25, 1, 1000);
+    readonly Option<double> guidance = CliOption.Double("--guidance", "guidance scale of the grid", 5, 0, 100);
+
+    public TrainUnetCommand() : base("train unet", "train a text-conditioned diffusion U-Net (new model or fine-tune) on an image folder", """
+        sd train unet --data DIR --out RUN --vae VAE [options]           a new model
+        sd train unet --data DIR --out RUN --base-model MODEL [options]  fine-tune a model
+        sd train unet --out RUN --resume                                 continue a run
 
         Encodes the images to latents once, then trains the U-Net to predict the noise (or v) of noised
         latents from the captions, with captions dropped at random for classifier-free guidance. A new
@@ -25,55 +44,30 @@ public sealed class TrainUnetCommand : ICommand, IHasFlags
         the U-Net; a fine-tuned one keeps its base model's VAE, tokenizer and (frozen) text encoder.
         Every --sample-every steps a grid of fixed prompts is drawn with the EMA weights (RUN/samples/);
         at the end the EMA weights are exported as a diffusers pipeline folder for `sd generate --model`.
-
-          --data DIR                images with metadata.jsonl (file_name, text) or a .txt caption beside each
-          --out RUN                 run folder: run.json, checkpoints/, samples/, train_log.jsonl, loss.png, model/
-          --resume                  continue the run in RUN from its newest checkpoint
-          --export-only             with --resume: export the newest checkpoint now, without training (also mid-run)
-          --vae VAE                 autoencoder folder (`sd train vae` output) for a new model
-          --base-model MODEL        diffusers folder or single file to fine-tune
-          --unet-config FILE        UNet2DConditionModel config.json to train from scratch (default: the shapes
-                                    preset for a new model, the base model's U-Net when fine-tuning)
-          --text-encoder-config F   CLIPTextModel config.json for a new model (vocab and special ids come from the tokenizer)
-          --vocab-size N            byte-pair vocabulary learned from the captions (default 1000)
-          --caption-dropout X       share of captions replaced by "" (default 0.1)
-          --prediction-type T       epsilon or v_prediction (default epsilon)
-          --snr-gamma X             weigh timesteps by Min-SNR-γ (e.g. 5; default: all alike)
-          --ema-decay X             largest decay of the weights' moving average (default 0.9999; 0 = off)
-          --resolution PX           image side for training (default 64)
-          --no-center-crop          squash whole images to squares instead of cropping the centre
-          --random-flip             also train on mirror images, with "left" and "right" swapped in their captions
-                                    (off by default: position words are part of the shapes captions)
-          --sample-prompts FILE     prompts of the sample grid, one per line (default: 8 shapes prompts)
-          --sample-steps N          sampling steps of the grid (default 25)
-          --guidance X              guidance scale of the grid (default 5)
-          --export DIR              where to write the pipeline (default RUN/model)
-        """ + "\n" + TrainingArguments.OptimizationUsage, Defaults);
-
-    public int Run(Arguments args)
+        """)
     {
-        string output = args.Required("out");
-        bool resume = args.Flag("resume");
-        bool exportOnly = args.Flag("export-only");
-        if (exportOnly && !resume) throw new UsageException("--export-only goes with --resume (it exports the run's newest checkpoint)");
-        string export = args.String("export") ?? Path.Combine(output, "model");
-        var dtype = TrainingArguments.ExportDtype(args);
-        TrainingArguments.Threads(args);
+        foreach (var option in training.Leading) Add(option);
+        foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, snrGamma,
+                     samplePrompts, sampleSteps, guidance }) Add(option);
+        foreach (var option in training.Trailing) Add(option);
+    }
+
+    protected override int Run(ParseResult parse)
+    {
+        string output = parse.GetValue(training.Out)!;
+        var (resume, exportOnly) = training.Mode(parse);
+        string export = parse.GetValue(training.Export) ?? Path.Combine(output, "model");
+        var dtype = training.ExportDtype.Read(parse);
+        training.ApplyThreads(parse);
 
         DiffusionTrainer trainer;
         if (resume)
         {
-            TrainingArguments.RejectRunOptions(args, ["vae", "base-model", "unet-config", "text-encoder-config", "vocab-size",
-                "caption-dropout", "prediction-type", "snr-gamma", "sample-prompts", "sample-steps", "guidance"]);
-            args.EnsureAllUsed();
+            training.RejectRunOptions(parse, [vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, snrGamma,
+                samplePrompts, sampleSteps, guidance]);
             trainer = DiffusionTrainer.Resume(output, TrainingConsole.Report);
         }
-        else
-        {
-            var options = ParseNewRun(args);
-            args.EnsureAllUsed();
-            trainer = DiffusionTrainer.Create(output, options, TrainingConsole.Report);
-        }
+        else trainer = DiffusionTrainer.Create(output, NewRun(parse), TrainingConsole.Report);
         using (trainer)
         {
             return TrainingConsole.Run(trainer, "train unet", $"sd train unet --out {output} --resume", exportOnly, () =>
@@ -90,33 +84,27 @@ public sealed class TrainUnetCommand : ICommand, IHasFlags
         }
     }
 
-    static DiffusionTrainingOptions ParseNewRun(Arguments args)
+    DiffusionTrainingOptions NewRun(ParseResult parse) => new()
     {
-        string predictionType = args.String("prediction-type", DiffusionObjective.Epsilon);
-        if (predictionType is not (DiffusionObjective.Epsilon or DiffusionObjective.Velocity))
-            throw new UsageException($"--prediction-type must be {DiffusionObjective.Epsilon} or {DiffusionObjective.Velocity} (got '{predictionType}')");
-        return new DiffusionTrainingOptions
+        DataFolder = training.DataFolder(parse),
+        Preprocessing = training.Preprocessing(parse),
+        RandomFlip = parse.GetValue(training.RandomFlip),
+        Vae = parse.GetValue(vae),
+        BaseModel = parse.GetValue(baseModel),
+        Unet = parse.GetValue(unetConfig) is { } unet ? ConfigJson.Read<UNet2DConditionConfig>(unet) : null,
+        TextEncoder = parse.GetValue(textEncoderConfig) is { } text ? ConfigJson.Read<ClipTextConfig>(text) : null,
+        VocabSize = parse.GetValue(vocabSize),
+        CaptionDropout = parse.GetValue(captionDropout),
+        PredictionType = predictionType.Read(parse),
+        SnrGamma = parse.GetValue(snrGamma),
+        Samples = new SampleSettings
         {
-            DataFolder = args.Required("data"),
-            Preprocessing = TrainingArguments.Preprocessing(args),
-            RandomFlip = args.Flag("random-flip"),
-            Vae = args.String("vae"),
-            BaseModel = args.String("base-model"),
-            Unet = args.String("unet-config") is { } unet ? ConfigJson.Read<UNet2DConditionConfig>(unet) : null,
-            TextEncoder = args.String("text-encoder-config") is { } text ? ConfigJson.Read<ClipTextConfig>(text) : null,
-            VocabSize = args.Int("vocab-size", 1000, BpeTrainer.BaseVocabSize, 49152),
-            CaptionDropout = args.Double("caption-dropout", 0.1, 0, 1),
-            PredictionType = predictionType,
-            SnrGamma = args.Has("snr-gamma") ? args.Double("snr-gamma", 5, 1e-3, 1e6) : null,
-            Samples = new SampleSettings
-            {
-                Prompts = args.String("sample-prompts") is { } file ? ReadPrompts(file) : null,
-                Steps = args.Int("sample-steps", 25, 1, 1000),
-                GuidanceScale = args.Double("guidance", 5, 0, 100),
-            },
-            Optimization = TrainingArguments.Optimization(args, Defaults),
-        };
-    }
+            Prompts = parse.GetValue(samplePrompts) is { } file ? ReadPrompts(file) : null,
+            Steps = parse.GetValue(sampleSteps),
+            GuidanceScale = parse.GetValue(guidance),
+        },
+        Optimization = training.Optimization(parse),
+    };
 
     static IReadOnlyList<string> ReadPrompts(string path)
     {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using LatentSharp.Checkpoints;
 using LatentSharp.Imaging;
@@ -13,57 +14,36 @@ namespace LatentSharp.Cli.Generation;
 /// progress bar, and writing the PNGs (with their parameters) and optional tensors. Every argument is
 /// checked before the model is loaded, and files are written only after generation succeeded.
 /// </summary>
-public abstract class GenerationCommand : ICommand, IHasFlags
+public abstract class GenerationCommand : SdCommand
 {
-    public abstract string Name { get; }
-    public abstract string Summary { get; }
-    public string Usage => $"""
-        usage: sd {Name} "PROMPT" {ModeUsage}[options]
+    protected readonly GenerationOptions Shared = new();
 
-        {Summary}
-
-        options:
-          --negative-prompt P   what to steer away from (default: empty = unconditional)
-          --model PATH          diffusers folder or single-file .safetensors (default: the shipped model)
-          --tokenizer DIR       CLIP tokenizer folder, for single files without one in the Hugging Face cache
-          --precision P         fp32 or bf16 (bf16: about 2× faster on CPUs with native bf16, else falls back to fp32)
-          --vae-tile N          decode in overlapping tiles of N latent pixels (e.g. 64 = 512 px): large images in less memory
-          --scheduler NAME      {string.Join(" ", SchedulerFactory.Names)} (default: the model's own)
-          --steps N             sampling steps (default 25)
-          --guidance S          classifier-free guidance scale (default 7.5; ≤ 1 skips the unconditional pass)
-          --seed N              image i of the batch uses seed N+i, as diffusers' CPU generators (default: random)
-          --width W --height H  multiples of 8 (default: the model's / the input image's size)
-          --batch N             images to generate (default 1)
-          --clip-skip K         condition on the K-th text-encoder layer before the last (diffusers' clip_skip)
-          --output PATH         .png file; a batch gets PATH-0.png, PATH-1.png, ... (default: outputs/DATE-SEED.png)
-          --save-tensors FILE   also write the final latents and the decoded images (safetensors: latents, image)
-        {ExtraUsage}
-        """;
-
-    protected virtual string ModeUsage => "";
-    protected virtual string ExtraUsage => "";
-
-    public virtual IReadOnlySet<string> Flags => new HashSet<string>();
+    protected GenerationCommand(string name, string summary) : base(name, summary) => AddAll(Shared.All);
 
     /// <summary>Adds the mode's own options (input image, mask, strength) to the request.</summary>
-    protected abstract GenerationRequest AddModeOptions(GenerationRequest request, Arguments args);
+    protected abstract GenerationRequest AddModeOptions(GenerationRequest request, ParseResult parse);
 
-    public int Run(Arguments args)
+    /// <summary>Starting latents (text-to-image only): a safetensors file, or null.</summary>
+    protected virtual string? InitialLatentsFile(ParseResult parse) => null;
+
+    protected override int Run(ParseResult parse)
     {
-        var (request, options) = Parse(args);
-        string modelPath = options.Model ?? DefaultModel.Locate();
-        var paths = OutputPaths.For(options.Output, Enumerable.Range(0, request.BatchSize).Select(i => request.Seed + i).ToList());
+        // Every argument is checked (and the input images read) before the model loads.
+        var request = AddModeOptions(Shared.Request(parse), parse);
+        var (modelPath, precision, tokenizer) = Shared.Loading(parse);
+        string? initLatents = InitialLatentsFile(parse), saveTensors = parse.GetValue(Shared.SaveTensors);
+        var paths = OutputPaths.For(parse.GetValue(Shared.Output), Enumerable.Range(0, request.BatchSize).Select(i => request.Seed + i).ToList());
 
         TorchRuntime.Configure();
         var clock = Stopwatch.StartNew();
         Console.Error.WriteLine($"loading {modelPath}");
-        using var pipeline = StableDiffusionPipeline.Load(modelPath, options.Precision, options.Tokenizer,
+        using var pipeline = StableDiffusionPipeline.Load(modelPath, precision, tokenizer,
             notice => Console.Error.WriteLine($"note: {notice}"));
         pipeline.Warn = message => Console.Error.WriteLine($"warning: {message}");
-        pipeline.VaeTiling = VaeTileOption.Read(options.VaeTile);
-        using var initialLatents = options.InitLatents is { } file ? ReadInitialLatents(file) : null;
+        pipeline.VaeTiling = VaeTileOption.Read(parse.GetValue(Shared.VaeTile));
+        using var initialLatents = initLatents is { } file ? ReadInitialLatents(file) : null;
         request = request with { InitialLatents = initialLatents };
-        request = request with { BatchSize = initialLatents is null || options.BatchGiven ? request.BatchSize : (int)initialLatents.shape[0] };
+        request = request with { BatchSize = initialLatents is null || parse.Given(Shared.Batch) ? request.BatchSize : (int)initialLatents.shape[0] };
 
         GenerationResult result;
         ProgressBar? bar = null;
@@ -83,7 +63,7 @@ public abstract class GenerationCommand : ICommand, IHasFlags
                 PngWriter.Write(paths[i], result.Images[i], result.Parameters[i]);
                 Console.WriteLine($"wrote {paths[i]} (seed {result.Seeds[i]})");
             }
-            if (options.SaveTensors is { } tensorsPath)
+            if (saveTensors is { } tensorsPath)
             {
                 SafetensorsWriter.Write(tensorsPath, new Dictionary<string, Tensor> { ["latents"] = result.Latents, ["image"] = result.Decoded });
                 Console.WriteLine($"wrote {tensorsPath} (latents, image)");
@@ -91,45 +71,6 @@ public abstract class GenerationCommand : ICommand, IHasFlags
         }
         Console.Error.WriteLine($"done in {clock.Elapsed.TotalSeconds:0.0} s");
         return 0;
-    }
-
-    sealed record Options(string? Model, string? Tokenizer, string? Output, string? SaveTensors, string? InitLatents, bool BatchGiven,
-        Precision Precision, int? VaeTile);
-
-    (GenerationRequest, Options) Parse(Arguments args)
-    {
-        string prompt = args.Positional("the prompt (in quotes)");
-        string? scheduler = args.String("scheduler");
-        if (scheduler != null && !SchedulerFactory.Names.Contains(scheduler))
-            throw new UsageException($"unknown scheduler '{scheduler}' (valid: {string.Join(", ", SchedulerFactory.Names)})");
-        var request = new GenerationRequest
-        {
-            Prompt = prompt,
-            NegativePrompt = args.String("negative-prompt", ""),
-            Scheduler = scheduler,
-            Steps = args.Int("steps", 25, 1, 1000),
-            GuidanceScale = args.Double("guidance", 7.5, 0, 100),
-            Seed = args.Long("seed", Random.Shared.NextInt64(0, uint.MaxValue)),
-            Width = MultipleOf8(args, "width"),
-            Height = MultipleOf8(args, "height"),
-            BatchSize = args.Int("batch", 1, 1, 64),
-            ClipSkip = args.Int("clip-skip", 0, 0, 12),
-        };
-        bool batchGiven = args.Has("batch");
-        var options = new Options(args.String("model"), args.String("tokenizer"), args.String("output"),
-            args.String("save-tensors"), args.String("init-latents"), batchGiven, PrecisionOption.Read(args),
-            args.Has("vae-tile") ? args.Int("vae-tile", 0, VaeTileOption.Min, 4096) : null);
-        if (options.InitLatents != null && Name != "generate") throw new UsageException("--init-latents is for text-to-image only");
-        request = AddModeOptions(request, args);
-        args.EnsureAllUsed();
-        return (request, options);
-    }
-
-    static int? MultipleOf8(Arguments args, string name)
-    {
-        if (!args.Has(name)) return null;
-        int value = args.Int(name, 0, 8, RequestValidation.MaxSide);
-        return value % 8 == 0 ? value : throw new UsageException($"--{name} must be a multiple of 8 (got {value})");
     }
 
     static Tensor ReadInitialLatents(string path)
@@ -141,10 +82,6 @@ public abstract class GenerationCommand : ICommand, IHasFlags
         return latents;
     }
 
-    /// <summary>Reads an input image, naming the option in the error.</summary>
-    protected static RgbImage ReadImage(Arguments args, string option)
-    {
-        string path = args.Required(option);
-        return ImageReader.Read(path);
-    }
+    /// <summary>Reads an input image (a required option).</summary>
+    protected static RgbImage ReadImage(ParseResult parse, Option<string?> option) => ImageReader.Read(parse.GetValue(option)!);
 }

@@ -12,7 +12,7 @@ namespace LatentSharp.Tests.Cli;
 [Collection("Alone")]
 public class BenchCommandTests
 {
-    static int Run(ICommand command, params string[] args) => Program.RunReportingErrors(command, args);
+    static int Run(SdCommand command, params string[] args) => Program.RunReportingErrors(command, args);
 
     [Theory]
     [InlineData("--size", "100")]

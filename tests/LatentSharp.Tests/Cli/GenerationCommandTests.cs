@@ -16,7 +16,7 @@ public class GenerationCommandTests : IDisposable
 
     string In(string name) => Path.Combine(dir, name);
 
-    static int Run(ICommand command, params string[] args) => Program.RunReportingErrors(command, args);
+    static int Run(SdCommand command, params string[] args) => Program.RunReportingErrors(command, args);
 
     [Fact]
     public void InitLatentsAndSaveTensorsReproduceTheDiffusersPipeline()
@@ -105,7 +105,7 @@ public class GenerationCommandTests : IDisposable
         }).ToList();
         if (!substituted.Contains("--model")) substituted.AddRange(["--model", Fixtures.TinySd1]);
         substituted.AddRange(["--output", In("never.png")]);
-        ICommand cmd = command switch { "generate" => new GenerateCommand(), "img2img" => new Img2ImgCommand(), _ => new InpaintCommand() };
+        SdCommand cmd = command switch { "generate" => new GenerateCommand(), "img2img" => new Img2ImgCommand(), _ => new InpaintCommand() };
 
         Assert.NotEqual(0, Run(cmd, [.. substituted]));
         Assert.False(File.Exists(In("never.png")));

@@ -9,15 +9,15 @@ public class ServeCommandTests
     [Fact]
     public void DefaultsListenOnLoopbackAtA1111sPortWithTheDocumentedLimits()
     {
-        var (options, model, _) = ServeCommand.Parse(new Arguments(["--model", Fixtures.TinySd1]));
+        var (options, model, _) = ServeCommand.Parse(["--model", Fixtures.TinySd1]);
         Assert.Equal(("127.0.0.1", 7860, 150, 1024, 1024, Fixtures.TinySd1), (options.Host, options.Port, options.MaxSteps, options.MaxWidth, options.MaxHeight, model));
     }
 
     [Fact]
     public void OptionsReachTheServer()
     {
-        var (options, _, _) = ServeCommand.Parse(new Arguments(["--model", "m", "--host", "0.0.0.0", "--port", "8080", "--api-key", "k",
-            "--max-queue", "3", "--max-steps", "40", "--max-size", "768x512", "--max-images", "4"]));
+        var (options, _, _) = ServeCommand.Parse(["--model", "m", "--host", "0.0.0.0", "--port", "8080", "--api-key", "k",
+            "--max-queue", "3", "--max-steps", "40", "--max-size", "768x512", "--max-images", "4"]);
         Assert.Equal(("0.0.0.0", 8080, "k", 3, 40, 768, 512, 4),
             (options.Host, options.Port, options.ApiKey, options.MaxQueue, options.MaxSteps, options.MaxWidth, options.MaxHeight, options.MaxImages));
     }

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using LatentSharp.Performance;
+using LatentSharp.Pipelines;
+using LatentSharp.Schedulers;
+
+namespace LatentSharp.Cli.Generation;
+
+/// <summary>
+/// The prompt and options `sd generate`, `sd img2img` and `sd inpaint` share, declared once: each command adds
+/// <see cref="All"/> and reads the request with <see cref="Request"/>. A new shared option is a field here, an entry
+/// in <see cref="All"/> and a line in <see cref="Request"/> (or in <see cref="Loading"/> if it is about the model).
+/// </summary>
+public sealed class GenerationOptions
+{
+    public readonly Argument<string> Prompt = new("PROMPT") { Description = "what to draw (in quotes)" };
+
+    public readonly Option<string> NegativePrompt = CliOption.String("--negative-prompt",
+        "what to steer away from (default: empty = unconditional)", "", helpName: "P");
+
+    public readonly Option<string?> Model = CliOption.OptionalString("--model",
+        "diffusers folder or single-file .safetensors (default: $LATENTSHARP_MODEL, else the shipped model)", "PATH");
+
+    public readonly Option<string?> Tokenizer = CliOption.OptionalString("--tokenizer",
+        "CLIP tokenizer folder, for single files without one in the Hugging Face cache", "DIR");
+
+    public readonly TextOption<Precision> Precision = PrecisionOption.Create(
+        "fp32 or bf16 (bf16: about 2× faster on CPUs with native bf16, else falls back to fp32)");
+
+    public readonly Option<int?> VaeTile = VaeTileOption.Create(
+        "decode in overlapping tiles of N latent pixels (e.g. 64 = 512 px): large images in less memory");
+
+    public readonly Option<string?> Scheduler = SchedulerOption();
+
+    public readonly Option<int> Steps = CliOption.Int("--steps", "sampling steps", 25, 1, 1000);
+
+    public readonly Option<double> Guidance = CliOption.Double("--guidance",
+        "classifier-free guidance scale (≤ 1 skips the unconditional pass)", 7.5, 0, 100, helpName: "S");
+
+    public readonly Option<long?> Seed = CliOption.OptionalLong("--seed",
+        "image i of the batch uses seed N+i, as diffusers' CPU generators (default: random)");
+
+    public readonly Option<int?> Width = MultipleOf8("--width", "W");
+    public readonly Option<int?> Height = MultipleOf8("--height", "H");
+
+    public readonly Option<int> Batch = CliOption.Int("--batch", "images to generate", 1, 1, 64);
+
+    public readonly Option<int> ClipSkip = CliOption.Int("--clip-skip",
+        "condition on the K-th text-encoder layer before the last (diffusers' clip_skip)", 0, 0, 12, helpName: "K");
+
+    public readonly Option<string?> Output = CliOption.OptionalString("--output",
+        ".png file; a batch gets PATH-0.png, PATH-1.png, ... (default: outputs/DATE-SEED.png)", "PATH");
+
+    public readonly Option<string?> SaveTensors = CliOption.OptionalString("--save-tensors",
+        "also write the final latents and the decoded images (safetensors: latents, image)", "FILE");
+
+    public IEnumerable<Symbol> All =>
+    [
+        Prompt, NegativePrompt, Model, Tokenizer, Precision, VaeTile, Scheduler, Steps, Guidance, Seed, Width, Height, Batch,
+        ClipSkip, Output, SaveTensors,
+    ];
+
+    /// <summary>The request the options describe (the mode's own options are added by the command).</summary>
+    public GenerationRequest Request(ParseResult parse) => new()
+    {
+        Prompt = parse.GetValue(Prompt)!,
+        NegativePrompt = parse.GetValue(NegativePrompt)!,
+        Scheduler = parse.GetValue(Scheduler),
+        Steps = parse.GetValue(Steps),
+        GuidanceScale = parse.GetValue(Guidance),
+        Seed = parse.GetValue(Seed) ?? Random.Shared.NextInt64(0, uint.MaxValue),
+        Width = parse.GetValue(Width),
+        Height = parse.GetValue(Height),
+        BatchSize = parse.GetValue(Batch),
+        ClipSkip = parse.GetValue(ClipSkip),
+    };
+
+    /// <summary>How to load the model: path, precision and tokenizer.</summary>
+    public (string Model, Precision Precision, string? Tokenizer) Loading(ParseResult parse) =>
+        (parse.GetValue(Model) ?? DefaultModel.Locate(), Precision.Read(parse), parse.GetValue(Tokenizer));
+
+    static Option<int?> MultipleOf8(string name, string helpName) =>
+        CliOption.Parsed<int?>(name, "multiple of 8 (default: the model's / the input image's size)", helpName, text =>
+        {
+            int value = int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out int v)
+                ? v : throw new UsageException($"{name} must be an integer (got '{text}')");
+            if (value < 8 || value > RequestValidation.MaxSide)
+                throw new UsageException($"{name} must be between 8 and {RequestValidation.MaxSide} (got {value})");
+            return value % 8 == 0 ? value : throw new UsageException($"{name} must be a multiple of 8 (got {value})");
+        });
+
+    /// <summary>A sampler name; null: the model's own.</summary>
+    public static Option<string?> SchedulerOption(string? defaultName = null)
+    {
+        var option = CliOption.Parsed<string?>("--scheduler",
+            $"{string.Join(" ", SchedulerFactory.Names)}{(defaultName is null ? " (default: the model's own)" : "")}", "NAME",
+            text => SchedulerFactory.Names.Contains(text)
+                ? text : throw new UsageException($"unknown scheduler '{text}' (valid: {string.Join(", ", SchedulerFactory.Names)})"),
+            defaultName is null ? null : () => defaultName);
+        option.CompletionSources.Add(SchedulerFactory.Names.ToArray());
+        return option;
+    }
+}
