@@ -1,3 +1,4 @@
+using LatentSharp.Adapters;
 using LatentSharp.Autoencoder;
 using LatentSharp.Layers;
 using LatentSharp.Performance;
@@ -32,6 +33,10 @@ public sealed class StableDiffusionModel : IDisposable
     public ClipTextModel TextEncoder { get; }
     public UNet2DConditionModel Unet { get; }
     public AutoencoderKL Vae { get; }
+
+    /// <summary>The LoRAs merged into the weights (none after loading); <see cref="ModelLoras.Set"/> changes them.</summary>
+    public ModelLoras Loras => loras ??= new ModelLoras(this);
+    ModelLoras? loras;
 
     /// <summary>The networks' precision, from the U-Net's parameter dtype.</summary>
     public Precision Precision => Unet.parameters().First().dtype == ScalarType.BFloat16 ? Precision.Bf16 : Precision.Fp32;

@@ -30,6 +30,16 @@ public static class WeightLoader
     }
 
     /// <summary>
+    /// Reads the named parameters of an already loaded model again, exactly as <see cref="Load"/> read them
+    /// (same stored tensors, same conversion): restores weights that were changed in place (merged LoRAs) bit for bit.
+    /// </summary>
+    public static void Reload(nn.Module model, ComponentWeights weights, IReadOnlySet<string> names)
+    {
+        using var noGrad = no_grad();
+        foreach (var assignment in Plan(model, weights).Where(a => names.Contains(a.Name))) Read(weights.File, assignment);
+    }
+
+    /// <summary>
     /// Matches every parameter to its stored tensor. Throws one <see cref="CheckpointException"/> line naming
     /// missing, unexpected and mis-shaped weights (the first few of each, with counts).
     /// </summary>

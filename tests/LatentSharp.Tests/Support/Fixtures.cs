@@ -12,6 +12,7 @@ public static class Fixtures
 {
     static readonly Lazy<string> root = new(FindRoot);
     static readonly Lazy<JsonDocument> cases = new(() => ParsePythonJson(File.ReadAllText(Path.Combine(Root, "cases.json"))));
+    static readonly Lazy<JsonDocument> cases2 = new(() => ParsePythonJson(File.ReadAllText(Path.Combine(Root, "cases2.json"))));
 
     /// <summary>The fixtures folder: $LATENTSHARP_FIXTURES, else ../shared/fixtures beside the repository.</summary>
     public static string Root => root.Value;
@@ -30,16 +31,28 @@ public static class Fixtures
     public static string TinySd2 => Path.Combine(Root, "tiny-sd2");
     public static string TinySd1Single => Path.Combine(Root, "tiny-sd1.single.safetensors");
 
-    /// <summary>The cases.json record of one case.</summary>
+    /// <summary>A file of the wave-2 adapters folder (LoRA and textual-inversion files).</summary>
+    public static string Adapter(string fileName) => Path.Combine(Root, "adapters", fileName);
+
+    /// <summary>A top-level entry of cases2.json (lora_kohya_name_to_module, sdxl_tokenizers, ...).</summary>
+    public static JsonElement Wave2(string key) => cases2.Value.RootElement.GetProperty(key);
+
+    /// <summary>The record of one case, from cases.json or (wave 2) cases2.json.</summary>
     public static JsonElement Case(string name) =>
         AllCases.FirstOrDefault(c => c.GetProperty("name").GetString() == name) is { ValueKind: JsonValueKind.Object } c
             ? c : throw new KeyNotFoundException($"no fixture case '{name}' in cases.json");
 
-    static IEnumerable<JsonElement> AllCases => cases.Value.RootElement.GetProperty("cases").EnumerateArray();
+    static IEnumerable<JsonElement> WaveOneCases => cases.Value.RootElement.GetProperty("cases").EnumerateArray();
+    static IEnumerable<JsonElement> WaveTwoCases => cases2.Value.RootElement.GetProperty("cases").EnumerateArray();
+    static IEnumerable<JsonElement> AllCases => WaveOneCases.Concat(WaveTwoCases);
 
-    /// <summary>Every case name of one kind (text_encoder, unet, vae_encode, scheduler, pipeline, ...).</summary>
+    /// <summary>Every wave-1 case (cases.json) of one kind (text_encoder, unet, vae_encode, scheduler, pipeline, ...).</summary>
     public static IEnumerable<string> CasesOfKind(string kind) =>
-        AllCases.Where(c => c.GetProperty("kind").GetString() == kind).Select(c => c.GetProperty("name").GetString()!);
+        WaveOneCases.Where(c => c.GetProperty("kind").GetString() == kind).Select(c => c.GetProperty("name").GetString()!);
+
+    /// <summary>Every wave-2 case (cases2.json) of one kind (lora_unet, ti_text_encoder, sdxl_unet, vae_decode, ...).</summary>
+    public static IEnumerable<string> WaveTwoCasesOfKind(string kind) =>
+        WaveTwoCases.Where(c => c.GetProperty("kind").GetString() == kind).Select(c => c.GetProperty("name").GetString()!);
 
     /// <summary>The case's suggested absolute tolerance (README: 4× the observed spread, ≥ 1e-6).</summary>
     public static double Atol(string name) => Case(name).GetProperty("suggested_atol").GetDouble();

@@ -31,6 +31,15 @@ public static class TensorAssert
         Assert.True(expected.to_type(ScalarType.Int64).eq(actual.to_type(ScalarType.Int64)).all().item<bool>(), $"{what}: values differ");
     }
 
+    /// <summary>Same shape, dtype and bytes: bit for bit the same values (−0 ≠ +0, NaN payloads count).</summary>
+    public static bool BitEqual(Tensor a, Tensor b)
+    {
+        if (!a.shape.SequenceEqual(b.shape) || a.dtype != b.dtype) return false;
+        using var ca = a.detach().cpu().contiguous();
+        using var cb = b.detach().cpu().contiguous();
+        return ca.bytes.SequenceEqual(cb.bytes);
+    }
+
     public static double MaxAbsDiff(Tensor a, Tensor b)
     {
         using var d = (a.to_type(ScalarType.Float64) - b.to_type(ScalarType.Float64)).abs();
