@@ -53,5 +53,19 @@ public sealed class AutoencoderKL : nn.Module
         return decoder.forward(z).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// <see cref="Decode"/> with the decoder's two highest-resolution levels computed in row bands of
+    /// <paramref name="bandRows"/> image rows (see <see cref="Decoder.ForwardInBands"/>): the same image to float32
+    /// rounding — not an approximation like tiling — in a fraction of the memory for large images.
+    /// </summary>
+    public Tensor DecodeInBands(Tensor latent, long bandRows = DefaultBandRows)
+    {
+        using var scope = NewDisposeScope();
+        return decoder.ForwardInBands(post_quant_conv.forward(latent), bandRows).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Rows per band of <see cref="DecodeInBands"/>: at 512 pixels wide, one 128-channel band of the last level is 17 MB in float32.</summary>
+    public const long DefaultBandRows = 64;
+
     internal static ResnetSettings ResnetSettingsFor(AutoencoderKLConfig config) => new(null, config.NormNumGroups, NormEps);
 }

@@ -28,6 +28,9 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>How many of the last up blocks <see cref="ForwardInBands"/> computes in bands: the two at half and full resolution.</summary>
+    const int BandedLevels = 2;
+
     public override Tensor forward(Tensor latent)
     {
         using var scope = NewDisposeScope();
@@ -35,5 +38,36 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
         foreach (var block in up_blocks) h = h.Then(block.forward);
         h = InPlace.Silu(h.Then(conv_norm_out.forward)).Then(conv_out.ForwardAligned);
         return h.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <see cref="forward"/> with the two highest-resolution levels and the output head computed in row bands of
+    /// <paramref name="bandRows"/> (even) rows, each group norm using the whole image's statistics: the same image
+    /// (to float32 rounding), but those levels' temporaries follow the band, so decoding memory no longer grows
+    /// with several image-sized copies of the largest activations. Inference only.
+    /// </summary>
+    public Tensor ForwardInBands(Tensor latent, long bandRows)
+    {
+        if (bandRows < 2 || bandRows % 2 != 0) throw new ArgumentException($"band rows must be even and at least 2 (got {bandRows})");
+        using var scope = NewDisposeScope();
+        var h = conv_in.ForwardAligned(latent).Then(mid_block.forward);
+        int firstBanded = Math.Max(up_blocks.Count - BandedLevels, 0);
+        for (int i = 0; i < up_blocks.Count; i++)
+            h = i < firstBanded ? h.Then(up_blocks[i].forward) : h.Then(x => up_blocks[i].ForwardInBands(x, bandRows));
+        return h.Then(x => OutputHeadInBands(x, new RowBands(x.shape[2], bandRows))).MoveToOuterDisposeScope();
+    }
+
+    Tensor OutputHeadInBands(Tensor h, RowBands bands)
+    {
+        using var folded = conv_norm_out.FoldOver(h, bands);
+        var image = empty([h.shape[0], conv_out.out_channels, h.shape[2], h.shape[3]], h.dtype);
+        foreach (var (start, rows) in bands.All())
+        {
+            using var bandScope = NewDisposeScope();
+            var (halo, skip) = RowBands.WithHalo(h, start, rows);
+            var convolved = conv_out.ForwardAligned(nn.functional.silu(folded.Apply(halo)));
+            image.narrow(2, start, rows).copy_(RowBands.Own(convolved, skip, rows));
+        }
+        return image;
     }
 }

@@ -29,4 +29,16 @@ public sealed class UpDecoderBlock2D : nn.Module<Tensor, Tensor>
         if (upsamplers != null) foreach (var up in upsamplers) h = h.Then(x => up.forward(x, null));
         return h.MoveToOuterDisposeScope();
     }
+
+    /// <summary><see cref="forward"/> in row bands of <paramref name="bandRows"/> (even) rows: same result, band-sized temporaries.</summary>
+    internal Tensor ForwardInBands(Tensor hiddenStates, long bandRows)
+    {
+        using var scope = NewDisposeScope();
+        var h = hiddenStates.alias();
+        var bands = new RowBands(h.shape[2], bandRows);
+        foreach (var resnet in resnets) h = h.Then(x => resnet.ForwardInBands(x, bands));
+        if (upsamplers != null)
+            foreach (var up in upsamplers) h = h.Then(x => up.ForwardInBands(x, new RowBands(2 * x.shape[2], bandRows)));
+        return h.MoveToOuterDisposeScope();
+    }
 }

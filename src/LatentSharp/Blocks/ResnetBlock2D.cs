@@ -50,4 +50,51 @@ public sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
         if (outputScaleFactor != 1.0) h = InPlace.Divide(h, outputScaleFactor);
         return h.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// <see cref="forward"/> without a timestep embedding (the VAE's blocks), computed in row bands with each group
+    /// norm's statistics taken over the whole image: the same result, with the temporaries of one band instead of
+    /// the whole image. Holds two image-sized tensors (the input and the result, which reuses the middle
+    /// activation's memory band by band). Inference only.
+    /// </summary>
+    internal Tensor ForwardInBands(Tensor input, RowBands bands)
+    {
+        if (time_emb_proj != null) throw new InvalidOperationException("banded evaluation is for residual blocks without a timestep embedding");
+        using var scope = NewDisposeScope();
+        var hidden = NormalizeThenConvolve(input, norm1, conv1, bands);
+        using var folded = norm2.FoldOver(hidden, bands);
+        Tensor? rowAbove = null;
+        foreach (var (start, rows) in bands.All())
+        {
+            using var bandScope = NewDisposeScope();
+            // Rows above the band were overwritten by the previous band's result: its last original row was kept.
+            long end = Math.Min(start + rows + 1, hidden.shape[2]);
+            var below = hidden.narrow(2, start, end - start);
+            var band = rowAbove is null ? below : cat([rowAbove, below], 2);
+            var convolved = conv2.ForwardAligned(nn.functional.silu(folded.Apply(band)));
+            var result = RowBands.Own(convolved, rowAbove is null ? 0 : 1, rows);
+            using (var inputRows = input.narrow(2, start, rows)) result = result + (conv_shortcut?.forward(inputRows) ?? inputRows);
+            if (outputScaleFactor != 1.0) result = result / outputScaleFactor;
+            rowAbove?.Dispose();
+            rowAbove = hidden.narrow(2, start + rows - 1, 1).clone().MoveToOuterDisposeScope();
+            hidden.narrow(2, start, rows).copy_(result);
+        }
+        rowAbove?.Dispose();
+        return hidden.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>conv(silu(norm(x))) band by band into a new image-sized tensor.</summary>
+    static Tensor NormalizeThenConvolve(Tensor input, GroupNorm32 norm, Conv2d conv, RowBands bands)
+    {
+        using var folded = norm.FoldOver(input, bands);
+        var output = empty([input.shape[0], conv.out_channels, input.shape[2], input.shape[3]], input.dtype);
+        foreach (var (start, rows) in bands.All())
+        {
+            using var bandScope = NewDisposeScope();
+            var (halo, skip) = RowBands.WithHalo(input, start, rows);
+            var convolved = conv.ForwardAligned(nn.functional.silu(folded.Apply(halo)));
+            output.narrow(2, start, rows).copy_(RowBands.Own(convolved, skip, rows));
+        }
+        return output;
+    }
 }

@@ -25,4 +25,29 @@ public sealed class Upsample2D : nn.Module<Tensor, long[]?, Tensor>
             : nn.functional.interpolate(hiddenStates, size: outputSize, mode: InterpolationMode.Nearest);
         return conv.ForwardAligned(resized);
     }
+
+    /// <summary>
+    /// The ×2 <see cref="forward"/> computed in row bands of the output (<paramref name="outputBands"/>, an even
+    /// number of rows each): each band upsamples only the input rows it needs, so the doubled image exists once,
+    /// as the result, never as a temporary.
+    /// </summary>
+    internal Tensor ForwardInBands(Tensor hiddenStates, RowBands outputBands)
+    {
+        if (outputBands.Rows % 2 != 0 || outputBands.Height != 2 * hiddenStates.shape[2])
+            throw new ArgumentException("upsampling bands must cover the doubled height in an even number of rows each");
+        long inputHeight = hiddenStates.shape[2];
+        var output = empty([hiddenStates.shape[0], conv.out_channels, 2 * inputHeight, 2 * hiddenStates.shape[3]], hiddenStates.dtype);
+        foreach (var (start, rows) in outputBands.All())
+        {
+            using var bandScope = NewDisposeScope();
+            // Output rows [start, start + rows) come from input rows [start/2, (start + rows)/2); one input row more
+            // on each side supplies the convolution's halo.
+            long first = Math.Max(start / 2 - 1, 0), last = Math.Min((start + rows) / 2 + 1, inputHeight);
+            using var source = hiddenStates.narrow(2, first, last - first);
+            var resized = nn.functional.interpolate(source, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
+            var convolved = conv.ForwardAligned(resized);
+            output.narrow(2, start, rows).copy_(RowBands.Own(convolved, start - 2 * first, rows));
+        }
+        return output;
+    }
 }

@@ -41,6 +41,21 @@ public sealed class GroupNorm32 : nn.Module<Tensor, Tensor>, IHasReplaceablePara
         return output.to_type(input.dtype).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// This norm for an activation held whole but normalised piece by piece (row bands): the whole activation's
+    /// statistics and this layer's affine map folded into one per-channel scale and shift.
+    /// </summary>
+    internal FoldedGroupNorm FoldOver(Tensor whole, RowBands bands)
+    {
+        using var statistics = GroupStatistics.Of(whole, numGroups, bands);
+        using var scope = NewDisposeScope();
+        var (mean, variance) = statistics.MeanAndVariance();
+        long batch = mean.shape[0], channels = weight.shape[0], perGroup = channels / numGroups;
+        var scale = (variance + eps).rsqrt().repeat_interleave(perGroup, 1) * weight.to_type(ScalarType.Float32).view(1, channels);
+        var shift = bias.to_type(ScalarType.Float32).view(1, channels) - mean.repeat_interleave(perGroup, 1) * scale;
+        return new FoldedGroupNorm(scale.view(batch, channels, 1, 1).MoveToOuterDisposeScope(), shift.view(batch, channels, 1, 1).MoveToOuterDisposeScope());
+    }
+
     void IHasReplaceableParameters.ReplaceParameters(Func<Parameter, Parameter> replace)
     {
         weight = replace(weight);

@@ -137,11 +137,18 @@ public sealed class StableDiffusionPipeline : IDisposable
         {
             using var itemScope = NewDisposeScope();
             var z = (latents.narrow(0, i, 1) / Model.Vae.Config.ScalingFactor).to(vaeType);
-            var x = (VaeTiling is { } tiling ? TiledDecoding.Decode(Model.Vae, z, tiling) : Model.Vae.Decode(z)).to(ScalarType.Float32);
+            var x = (VaeTiling is { } tiling ? TiledDecoding.Decode(Model.Vae, z, tiling) : DecodeExactly(z)).to(ScalarType.Float32);
             return (x / 2 + 0.5).clamp(0, 1).MoveToOuterDisposeScope();
         }).ToList();
         return cat(images, 0).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The untiled decode; images taller than two bands compute their largest levels in row bands (the same image,
+    /// far less memory: see <see cref="AutoencoderKL.DecodeInBands"/>).
+    /// </summary>
+    Tensor DecodeExactly(Tensor z) =>
+        z.shape[2] * VaeScaleFactor > 2 * AutoencoderKL.DefaultBandRows ? Model.Vae.DecodeInBands(z) : Model.Vae.Decode(z);
 
     sealed record LoopStart(Tensor Latents, Tensor Timesteps, Tensor? ExtraChannels = null, Func<int, Tensor, Tensor>? AfterStep = null,
         IDisposable? Owned = null) : IDisposable
