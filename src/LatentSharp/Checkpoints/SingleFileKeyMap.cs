@@ -8,8 +8,11 @@ namespace LatentSharp.Checkpoints;
 /// The one table between the original single-file checkpoint names and ours (diffusers' names). Original
 /// SD 1.x/2.x files (CompVis / Stability LDM code) store the U-Net under <c>model.diffusion_model.</c>, the
 /// autoencoder under <c>first_stage_model.</c> and the text encoder under <c>cond_stage_model.</c>: SD 1.x as
-/// transformers' CLIPTextModel (already our names), SD 2.x as OpenCLIP (fused q/k/v). Everything else in
-/// the loader is a plain name match.
+/// transformers' CLIPTextModel (already our names), SD 2.x as OpenCLIP (fused q/k/v). SDXL files (Stability's
+/// "sgm" code) keep the U-Net and autoencoder names and store the text encoders as the conditioner's embedders:
+/// <c>conditioner.embedders.0.transformer.</c> (CLIP ViT-L, transformers' names) and
+/// <c>conditioner.embedders.1.model.</c> (OpenCLIP ViT-bigG, with its text_projection stored transposed).
+/// Everything else in the loader is a plain name match.
 /// </summary>
 public static class SingleFileKeyMap
 {
@@ -17,6 +20,11 @@ public static class SingleFileKeyMap
     public const string VaePrefix = "first_stage_model.";
     public const string ClipPrefix = "cond_stage_model.transformer.";
     public const string OpenClipPrefix = "cond_stage_model.model.";
+    public const string SdxlClipPrefix = "conditioner.embedders.0.transformer.";
+    public const string SdxlOpenClipPrefix = "conditioner.embedders.1.model.";
+
+    /// <summary>What every SDXL file's keys start with: the sgm conditioner's embedders.</summary>
+    public const string SdxlConditionerPrefix = "conditioner.embedders.";
 
     /// <summary>Inside a U-Net residual block.</summary>
     static readonly Rename[] UNetResnet =
@@ -58,6 +66,8 @@ public static class SingleFileKeyMap
             .Add("conv_in.", "input_blocks.0.0.")
             .Add("time_embedding.linear_1.", "time_embed.0.")
             .Add("time_embedding.linear_2.", "time_embed.2.")
+            .Add("add_embedding.linear_1.", "label_emb.0.0.")     // SDXL's text_time embedding ("adm" in sgm)
+            .Add("add_embedding.linear_2.", "label_emb.0.2.")
             .Add("conv_norm_out.", "out.0.")
             .Add("conv_out.", "out.2.");
 
@@ -119,25 +129,33 @@ public static class SingleFileKeyMap
         return names;
     }
 
-    /// <summary>SD 1.x: transformers' CLIPTextModel, stored with or without its "text_model." level (older transformers).</summary>
-    public static SingleFileNames Clip(bool hasTextModelLevel) =>
-        hasTextModelLevel ? new SingleFileNames(ClipPrefix).Add("", "") : new SingleFileNames(ClipPrefix).Add("text_model.", "");
+    /// <summary>
+    /// SD 1.x (and SDXL's first text encoder under <see cref="SdxlClipPrefix"/>): transformers' CLIPTextModel, stored
+    /// with or without its "text_model." level (older transformers).
+    /// </summary>
+    public static SingleFileNames Clip(bool hasTextModelLevel, string prefix = ClipPrefix) =>
+        hasTextModelLevel ? new SingleFileNames(prefix).Add("", "") : new SingleFileNames(prefix).Add("text_model.", "");
 
-    /// <summary>SD 2.x: the OpenCLIP text tower; only its first <c>num_hidden_layers</c> blocks are used.</summary>
-    public static SingleFileNames OpenClip(ClipTextConfig config)
+    /// <summary>
+    /// SD 2.x: the OpenCLIP text tower; only its first <c>num_hidden_layers</c> blocks are used. SDXL's second text
+    /// encoder (under <see cref="SdxlOpenClipPrefix"/>) uses every block and the projection of the pooled output.
+    /// </summary>
+    public static SingleFileNames OpenClip(ClipTextConfig config, string prefix = OpenClipPrefix, bool withProjection = false)
     {
-        var names = new SingleFileNames(OpenClipPrefix)
+        var names = new SingleFileNames(prefix)
             .Add("text_model.embeddings.token_embedding.", "token_embedding.")
             .Add("text_model.embeddings.position_embedding.weight", "positional_embedding")
             .Add("text_model.final_layer_norm.", "ln_final.");
         for (int i = 0; i < config.NumHiddenLayers; i++)
             names.Add($"text_model.encoder.layers.{i}.", $"transformer.resblocks.{i}.", OpenClipLayer);
+        // OpenCLIP computes pooled @ text_projection; transformers' Linear computes pooled @ weightᵀ.
+        if (withProjection) names.AddTransposed("text_projection.weight", "text_projection");
         return names;
     }
 }
 
-/// <summary>One rename: a name prefix (or whole name) and what replaces it; optionally a row block of a fused tensor.</summary>
-public sealed record Rename(string From, string To, int Chunk = 0, int Chunks = 1);
+/// <summary>One rename: a name prefix (or whole name) and what replaces it; optionally a row block of a fused tensor, or its transpose.</summary>
+public sealed record Rename(string From, string To, int Chunk = 0, int Chunks = 1, bool Transposed = false);
 
 /// <summary>
 /// Prefix renames for one component of a single-file checkpoint: a block-level prefix
@@ -155,6 +173,13 @@ public sealed class SingleFileNames(string filePrefix)
         return this;
     }
 
+    /// <summary>A whole-name rename of a matrix stored transposed.</summary>
+    public SingleFileNames AddTransposed(string ours, string theirs)
+    {
+        blocks.Add((new Rename(ours, theirs), [new Rename("", "", Transposed: true)]));
+        return this;
+    }
+
     /// <summary>Where the file stores our parameter <paramref name="name"/>; null if no rule covers it.</summary>
     public WeightSource? Locate(string name)
     {
@@ -165,7 +190,7 @@ public sealed class SingleFileNames(string filePrefix)
             var inner = inside.FirstOrDefault(r => rest.StartsWith(r.From, StringComparison.Ordinal));
             return inner is null
                 ? new WeightSource(filePrefix + block.To + rest)
-                : new WeightSource(filePrefix + block.To + inner.To + rest[inner.From.Length..], inner.Chunk, inner.Chunks);
+                : new WeightSource(filePrefix + block.To + inner.To + rest[inner.From.Length..], inner.Chunk, inner.Chunks, inner.Transposed);
         }
         return null;
     }

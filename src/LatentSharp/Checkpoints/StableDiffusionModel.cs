@@ -10,17 +10,24 @@ using static TorchSharp.torch;
 namespace LatentSharp.Checkpoints;
 
 /// <summary>
-/// A Stable Diffusion model in memory: text encoder, U-Net and autoencoder, with the scheduler config and
-/// tokenizer folder that came with it. Load one from a diffusers folder or an original single file, build
+/// A Stable Diffusion model in memory: text encoder(s), U-Net and autoencoder, with the scheduler config and
+/// tokenizer folder(s) that came with it. Load one from a diffusers folder or an original single file, build
 /// one from configs, and save it as a diffusers folder.
 /// </summary>
 public sealed class StableDiffusionModel : IDisposable
 {
+    /// <param name="textEncoder2">SDXL's second text encoder; null for SD 1.x/2.x.</param>
+    /// <param name="tokenizer2Path">SDXL's tokenizer_2 folder; null: the first tokenizer's files, padding with "!" as tokenizer_2 does.</param>
     public StableDiffusionModel(StableDiffusionConfigSet configs, ClipTextModel textEncoder, UNet2DConditionModel unet,
-        AutoencoderKL vae, string name, string? sourcePath = null, string? tokenizerPath = null)
+        AutoencoderKL vae, string name, string? sourcePath = null, string? tokenizerPath = null,
+        ClipTextModelWithProjection? textEncoder2 = null, string? tokenizer2Path = null)
     {
-        Configs = configs with { TextEncoder = textEncoder.Config, Unet = unet.Config, Vae = vae.Config };
+        if ((configs.Kind == StableDiffusionKind.Sdxl) != (textEncoder2 != null))
+            throw new ArgumentException("an SDXL model has a second text encoder, and only an SDXL model has one", nameof(textEncoder2));
+        Configs = configs with { TextEncoder = textEncoder.Config, Unet = unet.Config, Vae = vae.Config, TextEncoder2 = textEncoder2?.Config };
         TextEncoder = textEncoder;
+        TextEncoder2 = textEncoder2;
+        Tokenizer2Path = tokenizer2Path;
         Unet = unet;
         Vae = vae;
         Name = name;
@@ -31,6 +38,9 @@ public sealed class StableDiffusionModel : IDisposable
     public StableDiffusionConfigSet Configs { get; }
     public StableDiffusionKind Kind => Configs.Kind;
     public ClipTextModel TextEncoder { get; }
+
+    /// <summary>SDXL's text_encoder_2 (OpenCLIP ViT-bigG text tower with projection); null for SD 1.x/2.x.</summary>
+    public ClipTextModelWithProjection? TextEncoder2 { get; }
     public UNet2DConditionModel Unet { get; }
     public AutoencoderKL Vae { get; }
 
@@ -53,6 +63,9 @@ public sealed class StableDiffusionModel : IDisposable
     /// <summary>The CLIP tokenizer folder (vocab.json, merges.txt), or null when none was found.</summary>
     public string? TokenizerPath { get; }
 
+    /// <summary>SDXL's tokenizer_2 folder when the model has its own; null: <see cref="TokenizerPath"/>'s files padded with "!".</summary>
+    public string? Tokenizer2Path { get; }
+
     /// <summary>Loads a diffusers pipeline folder or an original SD 1.x/2.x single-file .safetensors.</summary>
     /// <param name="dtype">Parameter dtype (weights are converted while reading, one tensor at a time).</param>
     /// <param name="tokenizerPath">A CLIP tokenizer folder, overriding the model's own or the one looked up in the Hugging Face cache.</param>
@@ -73,7 +86,7 @@ public sealed class StableDiffusionModel : IDisposable
     /// <summary>A model with freshly initialised (random) weights, e.g. <c>Create(StableDiffusionConfigs.Sd15, "sd15-random")</c>.</summary>
     public static StableDiffusionModel Create(StableDiffusionConfigSet configs, string name, string? tokenizerPath = null) =>
         new(configs, new ClipTextModel(configs.TextEncoder), new UNet2DConditionModel(configs.Unet), new AutoencoderKL(configs.Vae),
-            name, null, tokenizerPath);
+            name, null, tokenizerPath, configs.TextEncoder2 is { } second ? new ClipTextModelWithProjection(second) : null);
 
     /// <summary>
     /// A frozen random-weight model for inference (benchmarks), its weights drawn directly in the precision's
@@ -91,7 +104,8 @@ public sealed class StableDiffusionModel : IDisposable
             return model;
         }
         return new(configs, Random(new ClipTextModel(configs.TextEncoder, META)), Random(new UNet2DConditionModel(configs.Unet, META)),
-            Random(new AutoencoderKL(configs.Vae, META)), name, null, tokenizerPath);
+            Random(new AutoencoderKL(configs.Vae, META)), name, null, tokenizerPath,
+            configs.TextEncoder2 is { } second ? Random(new ClipTextModelWithProjection(second, META)) : null);
     }
 
     static Precision Resolve(Precision requested, Action<string>? notice)
@@ -104,8 +118,7 @@ public sealed class StableDiffusionModel : IDisposable
     /// <summary>The tokenizer folder, or a one-line error saying how to provide one.</summary>
     public string RequireTokenizerPath() => TokenizerPath ?? throw new LatentSharpException(
         $"{Name}: no CLIP tokenizer found; pass a tokenizer folder (vocab.json + merges.txt) or download " +
-        (Kind == StableDiffusionKind.Sd1 ? "openai/clip-vit-large-patch14" : "stabilityai/stable-diffusion-2-1 (tokenizer/)") +
-        $" into the Hugging Face cache ({TokenizerLocator.DefaultHubCache()})");
+        TokenizerLocator.Suggestion(Kind) + $" into the Hugging Face cache ({TokenizerLocator.DefaultHubCache()})");
 
     /// <summary>
     /// Writes a diffusers pipeline folder (configs, safetensors weights under diffusers names, scheduler config,
@@ -117,6 +130,7 @@ public sealed class StableDiffusionModel : IDisposable
     public void Dispose()
     {
         TextEncoder.Dispose();
+        TextEncoder2?.Dispose();
         Unet.Dispose();
         Vae.Dispose();
     }

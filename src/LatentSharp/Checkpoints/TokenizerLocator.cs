@@ -2,7 +2,8 @@ namespace LatentSharp.Checkpoints;
 
 /// <summary>
 /// Finds a CLIP tokenizer (vocab.json + merges.txt) for a single-file checkpoint, which carries none, in the
-/// Hugging Face cache: openai/clip-vit-large-patch14 for SD 1.x, the SD 2.x repositories' tokenizer/ for SD 2.x.
+/// Hugging Face cache: openai/clip-vit-large-patch14 for SD 1.x, the SD 2.x repositories' tokenizer/ for SD 2.x,
+/// the SDXL repositories' tokenizer/ (or OpenAI's CLIP) for SDXL.
 /// </summary>
 public static class TokenizerLocator
 {
@@ -13,6 +14,23 @@ public static class TokenizerLocator
         ("stabilityai/stable-diffusion-2-1", "tokenizer"), ("stabilityai/stable-diffusion-2-1-base", "tokenizer"),
         ("stabilityai/stable-diffusion-2", "tokenizer"), ("stabilityai/stable-diffusion-2-base", "tokenizer"),
     ];
+
+    /// <summary>
+    /// SDXL's two tokenizers share CLIP's vocabulary (tokenizer_2 only pads with "!"), so one folder serves both:
+    /// the SDXL repositories' tokenizer/, else OpenAI's CLIP.
+    /// </summary>
+    static readonly (string Repo, string Subfolder)[] SdxlSources =
+    [
+        ("stabilityai/stable-diffusion-xl-base-1.0", "tokenizer"), ("stabilityai/sdxl-turbo", "tokenizer"), .. Sd1Sources,
+    ];
+
+    /// <summary>Where a user can get the tokenizer of <paramref name="kind"/> (for error messages).</summary>
+    public static string Suggestion(StableDiffusionKind kind) => kind switch
+    {
+        StableDiffusionKind.Sd1 => "openai/clip-vit-large-patch14",
+        StableDiffusionKind.Sd2 => "stabilityai/stable-diffusion-2-1 (tokenizer/)",
+        _ => "stabilityai/stable-diffusion-xl-base-1.0 (tokenizer/) or openai/clip-vit-large-patch14",
+    };
 
     /// <summary>The Hugging Face hub cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.</summary>
     public static string DefaultHubCache()
@@ -28,7 +46,8 @@ public static class TokenizerLocator
     public static string? Find(StableDiffusionKind kind, string? hubCache = null)
     {
         hubCache ??= DefaultHubCache();
-        foreach (var (repo, subfolder) in kind == StableDiffusionKind.Sd1 ? Sd1Sources : Sd2Sources)
+        var sources = kind switch { StableDiffusionKind.Sd1 => Sd1Sources, StableDiffusionKind.Sd2 => Sd2Sources, _ => SdxlSources };
+        foreach (var (repo, subfolder) in sources)
         {
             string repoDir = Path.Combine(hubCache, "models--" + repo.Replace("/", "--"));
             foreach (var snapshot in Snapshots(repoDir))

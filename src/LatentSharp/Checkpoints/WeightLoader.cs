@@ -73,7 +73,7 @@ public static class WeightLoader
 
     static void Read(SafetensorsFile file, Assignment a)
     {
-        if (a.Source.Chunks == 1 && a.StoredShape.SequenceEqual(a.Parameter.shape))
+        if (a.Source.Chunks == 1 && !a.Source.Transposed && a.StoredShape.SequenceEqual(a.Parameter.shape))
         {
             file.ReadInto(a.Source.Key, a.Parameter);
             return;
@@ -82,12 +82,14 @@ public static class WeightLoader
         var stored = file.Read(a.Source.Key);
         long rows = stored.shape[0] / a.Source.Chunks;
         var part = stored.narrow(0, a.Source.Chunk * rows, rows);
+        if (a.Source.Transposed) part = part.t();
         using (no_grad()) a.Parameter.copy_(part.reshape(a.Parameter.shape));
     }
 
-    /// <summary>The stored tensor's shape after taking the chunk; null if it does not split evenly.</summary>
+    /// <summary>The stored tensor's shape after taking the chunk (or transposing); null if it does not split evenly or is no matrix.</summary>
     static long[]? StoredShape(SafetensorsEntry entry, WeightSource source)
     {
+        if (source.Transposed) return entry.Shape.Length == 2 ? [entry.Shape[1], entry.Shape[0]] : null;
         if (source.Chunks == 1) return entry.Shape;
         if (entry.Shape.Length == 0 || entry.Shape[0] % source.Chunks != 0) return null;
         var shape = entry.Shape.ToArray();

@@ -67,12 +67,15 @@ public sealed class ClipTokenizer
 
     /// <summary>Loads a model folder's tokenizer/ (vocab.json, merges.txt and, if present,
     /// tokenizer_config.json and special_tokens_map.json).</summary>
-    public static ClipTokenizer FromFolder(string tokenizerDir)
+    /// <param name="padToken">Pad with this token instead of the folder's (it becomes a special token, as in transformers):
+    /// "!" makes SDXL's tokenizer_2 from its first tokenizer's files.</param>
+    public static ClipTokenizer FromFolder(string tokenizerDir, string? padToken = null)
     {
         if (!Directory.Exists(tokenizerDir)) throw new CheckpointException(tokenizerDir, "tokenizer folder not found");
         var vocab = ReadVocab(Path.Combine(tokenizerDir, VocabFile));
         var merges = ReadMerges(Path.Combine(tokenizerDir, MergesFile));
-        return new ClipTokenizer(vocab, merges, ClipTokenizerConfig.Read(tokenizerDir));
+        var config = ClipTokenizerConfig.Read(tokenizerDir);
+        return new ClipTokenizer(vocab, merges, padToken is null ? config : config with { PadToken = padToken });
     }
 
     /// <summary>Special tokens, added tokens with their ids, model length (as saved with the folder).</summary>

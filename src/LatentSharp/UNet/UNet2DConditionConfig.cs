@@ -46,9 +46,21 @@ public sealed record UNet2DConditionConfig
     public bool DualCrossAttention { get; init; }
     public bool UseLinearProjection { get; init; }
     public string? ClassEmbedType { get; init; }
+
+    /// <summary>null, or "text_time" (SDXL): pooled text embedding and size/crop numbers added to the timestep embedding.</summary>
     public string? AdditionEmbedType { get; init; }
+
+    /// <summary>Width of the sinusoidal features of each added time id (256 for SDXL).</summary>
+    public int? AdditionTimeEmbedDim { get; init; }
+
+    /// <summary>Input width of add_embedding: pooled text width + time ids × addition_time_embed_dim (2816 for SDXL base).</summary>
+    public int? ProjectionClassEmbeddingsInputDim { get; init; }
+
+    /// <summary>Per-layer transformer depths of the up blocks; null: the down blocks' reversed (the only layout supported).</summary>
+    public JsonElement? ReverseTransformerLayersPerBlock { get; init; }
     public int? NumClassEmbeds { get; init; }
-    public bool UpcastAttention { get; init; }
+    /// <summary>Attention in float32 for half-precision runs (SD 2.1: true; SDXL's config leaves it null = false).</summary>
+    public bool? UpcastAttention { get; init; }
     public string ResnetTimeScaleShift { get; init; } = "default";
     public string TimeEmbeddingType { get; init; } = "positional";
     public int? TimeEmbeddingDim { get; init; }
@@ -62,7 +74,12 @@ public sealed record UNet2DConditionConfig
 
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
 
+    public const string TextTimeEmbedding = "text_time";
+
     public int Blocks => BlockOutChannels.Length;
+
+    /// <summary>SDXL-style added conditioning: the U-Net needs text_embeds and time_ids besides the context.</summary>
+    public bool HasTextTimeEmbedding => AdditionEmbedType == TextTimeEmbedding;
 
     /// <summary>Width of the timestep embedding: time_embedding_dim, else 4 × the first block's channels.</summary>
     public int TimeEmbedDim => TimeEmbeddingDim ?? BlockOutChannels[0] * 4;
@@ -93,7 +110,12 @@ public sealed record UNet2DConditionConfig
         Require(AttentionType == "default", $"attention_type '{AttentionType}' is not supported (default)");
         Require(!DualCrossAttention, "dual_cross_attention is not supported");
         Require(ClassEmbedType == null && NumClassEmbeds == null, "class embeddings are not supported");
-        Require(AdditionEmbedType == null, $"addition_embed_type '{AdditionEmbedType}' is not supported (SDXL-style conditioning)");
+        Require(AdditionEmbedType is null or TextTimeEmbedding, $"addition_embed_type '{AdditionEmbedType}' is not supported (null or {TextTimeEmbedding})");
+        if (AdditionEmbedType == TextTimeEmbedding)
+            Require(AdditionTimeEmbedDim is > 0 && ProjectionClassEmbeddingsInputDim is > 0,
+                $"addition_embed_type {TextTimeEmbedding} needs positive addition_time_embed_dim and projection_class_embeddings_input_dim");
+        Require(ReverseTransformerLayersPerBlock is null || ReverseTransformerLayersPerBlock.Value.ValueKind == JsonValueKind.Null,
+            "reverse_transformer_layers_per_block is not supported");
         Require(EncoderHidDim == null, "encoder_hid_dim is not supported");
         Require(TimeCondProjDim == null, "time_cond_proj_dim is not supported");
         Require(TimeEmbeddingActFn == null && TimestepPostAct == null, "extra time-embedding activations are not supported");

@@ -15,6 +15,8 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
     readonly Conv2d conv_in;
     readonly Timesteps time_proj;
     readonly TimestepEmbedding time_embedding;
+    readonly Timesteps? add_time_proj;
+    readonly TimestepEmbedding? add_embedding;
     readonly ModuleList<UNetDownBlock> down_blocks;
     readonly UNetMidBlock2DCrossAttn mid_block;
     readonly ModuleList<UNetUpBlock> up_blocks;
@@ -31,11 +33,16 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         int blocks = config.Blocks, groups = config.NormNumGroups!.Value;
         var resnet = new ResnetSettings(config.TimeEmbedDim, groups, config.NormEps);
         CrossAttentionSettings Attention(int i) => new(heads[i], crossDims[i], transformerLayers[i], onlyCross[i],
-            config.UseLinearProjection, config.UpcastAttention, groups);
+            config.UseLinearProjection, config.UpcastAttention == true, groups);
 
         conv_in = nn.Conv2d(config.InChannels, channels[0], config.ConvInKernel, padding: config.ConvInKernel / 2, device: device);
         time_proj = new Timesteps(channels[0], config.FlipSinToCos, config.FreqShift);
         time_embedding = new TimestepEmbedding(channels[0], config.TimeEmbedDim, device);
+        if (config.HasTextTimeEmbedding)
+        {
+            add_time_proj = new Timesteps(config.AdditionTimeEmbedDim!.Value, config.FlipSinToCos, config.FreqShift);
+            add_embedding = new TimestepEmbedding(config.ProjectionClassEmbeddingsInputDim!.Value, config.TimeEmbedDim, device);
+        }
 
         down_blocks = nn.ModuleList(Enumerable.Range(0, blocks).Select(i =>
         {
@@ -73,11 +80,20 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
     /// <param name="timestep">int64 or floating: [B], [1] or a 0-d tensor (broadcast to the batch).</param>
     /// <param name="encoderHiddenStates">[B, T, cross_attention_dim] text encoder output.</param>
     public override Tensor forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates) =>
-        Forward(sample, timestep, encoderHiddenStates, null);
+        Run(sample, timestep, encoderHiddenStates, null, null, null);
 
     /// <param name="intermediates">If given, receives each block's output under its diffusers module name
     /// (time_proj, time_embedding, conv_in, down_blocks.i, mid_block, up_blocks.i, conv_norm_out, conv_out).</param>
-    public Tensor Forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates, IDictionary<string, Tensor>? intermediates)
+    public Tensor Forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates, IDictionary<string, Tensor>? intermediates) =>
+        Run(sample, timestep, encoderHiddenStates, null, null, intermediates);
+
+    /// <summary>The forward pass with everything the model family conditions on (SDXL: pooled text and time ids too).</summary>
+    /// <param name="intermediates">As the other overload, plus add_time_proj, add_embedding and emb (time + added embedding) for SDXL.</param>
+    public Tensor Forward(Tensor sample, Tensor timestep, UNetConditioning conditioning, IDictionary<string, Tensor>? intermediates = null) =>
+        Run(sample, timestep, conditioning.EncoderHiddenStates, conditioning.TextEmbeds, conditioning.TimeIds, intermediates);
+
+    Tensor Run(Tensor sample, Tensor timestep, Tensor encoderHiddenStates, Tensor? textEmbeds, Tensor? timeIds,
+        IDictionary<string, Tensor>? intermediates)
     {
         using var scope = NewDisposeScope();
         long batch = sample.shape[0];
@@ -87,6 +103,11 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         Intermediates.Capture(intermediates, "time_proj", timeFeatures);
         var temb = time_embedding.forward(timeFeatures);
         Intermediates.Capture(intermediates, "time_embedding", temb);
+        if (add_embedding != null)
+        {
+            temb = temb + AddedEmbedding(textEmbeds, timeIds, batch, temb.dtype, intermediates);
+            Intermediates.Capture(intermediates, "emb", temb);
+        }
 
         var h = conv_in.ForwardAligned(sample);
         Intermediates.Capture(intermediates, "conv_in", h);
@@ -126,6 +147,29 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
     {
         long factor = 1L << (up_blocks.Count - 1);
         return sample.shape[^2] % factor == 0 && sample.shape[^1] % factor == 0;
+    }
+
+    /// <summary>
+    /// SDXL's text_time embedding: sinusoidal features of each time id (flattened, then one row of 6·d per
+    /// sample), appended to the pooled text embedding, through add_embedding (linear, SiLU, linear).
+    /// </summary>
+    Tensor AddedEmbedding(Tensor? textEmbeds, Tensor? timeIds, long batch, ScalarType dtype, IDictionary<string, Tensor>? intermediates)
+    {
+        if (textEmbeds is null || timeIds is null)
+            throw new LatentSharpException($"UNet: addition_embed_type {UNet2DConditionConfig.TextTimeEmbedding} needs text_embeds and time_ids");
+        if (textEmbeds.dim() != 2 || textEmbeds.shape[0] != batch || timeIds.dim() != 2 || timeIds.shape[0] != batch)
+            throw new LatentSharpException($"UNet: text_embeds [{string.Join(", ", textEmbeds.shape)}] and time_ids " +
+                $"[{string.Join(", ", timeIds.shape)}] must have one row per sample ({batch})");
+        var timeFeatures = add_time_proj!.forward(timeIds.flatten());
+        Intermediates.Capture(intermediates, "add_time_proj", timeFeatures);
+        var addEmbeds = cat([textEmbeds.to_type(dtype), timeFeatures.reshape(batch, -1).to_type(dtype)], -1);
+        long expected = Config.ProjectionClassEmbeddingsInputDim!.Value;
+        if (addEmbeds.shape[1] != expected)
+            throw new LatentSharpException($"UNet: text_embeds ({textEmbeds.shape[1]}) and time_ids ({timeIds.shape[1]} × " +
+                $"{Config.AdditionTimeEmbedDim}) give {addEmbeds.shape[1]} features; projection_class_embeddings_input_dim is {expected}");
+        var aug = add_embedding!.forward(addEmbeds);
+        Intermediates.Capture(intermediates, "add_embedding", aug);
+        return aug;
     }
 
     static Tensor BatchTimesteps(Tensor timestep, long batch)

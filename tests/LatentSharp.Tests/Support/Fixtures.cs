@@ -30,6 +30,8 @@ public static class Fixtures
     public static string TinySd1 => Path.Combine(Root, "tiny-sd1");
     public static string TinySd2 => Path.Combine(Root, "tiny-sd2");
     public static string TinySd1Single => Path.Combine(Root, "tiny-sd1.single.safetensors");
+    public static string TinySdxl => Path.Combine(Root, "tiny-sdxl");
+    public static string TinySdxlSingle => Path.Combine(Root, "tiny-sdxl.single.safetensors");
 
     /// <summary>A file of the wave-2 adapters folder (LoRA and textual-inversion files).</summary>
     public static string Adapter(string fileName) => Path.Combine(Root, "adapters", fileName);
@@ -40,15 +42,18 @@ public static class Fixtures
     /// <summary>The record of one case, from cases.json or (wave 2) cases2.json.</summary>
     public static JsonElement Case(string name) =>
         AllCases.FirstOrDefault(c => c.GetProperty("name").GetString() == name) is { ValueKind: JsonValueKind.Object } c
-            ? c : throw new KeyNotFoundException($"no fixture case '{name}' in cases.json");
+            ? c : throw new KeyNotFoundException($"no fixture case '{name}' in cases.json or cases2.json");
 
     static IEnumerable<JsonElement> WaveOneCases => cases.Value.RootElement.GetProperty("cases").EnumerateArray();
     static IEnumerable<JsonElement> WaveTwoCases => cases2.Value.RootElement.GetProperty("cases").EnumerateArray();
     static IEnumerable<JsonElement> AllCases => WaveOneCases.Concat(WaveTwoCases);
 
-    /// <summary>Every wave-1 case (cases.json) of one kind (text_encoder, unet, vae_encode, scheduler, pipeline, ...).</summary>
+    /// <summary>
+    /// Every case of one kind (text_encoder, unet, vae_encode, scheduler, pipeline, sdxl_unet, ...), from both files: the
+    /// kinds both waves use (vae_encode, vae_decode) then cover tiny-sdxl's autoencoder too.
+    /// </summary>
     public static IEnumerable<string> CasesOfKind(string kind) =>
-        WaveOneCases.Where(c => c.GetProperty("kind").GetString() == kind).Select(c => c.GetProperty("name").GetString()!);
+        AllCases.Where(c => c.GetProperty("kind").GetString() == kind).Select(c => c.GetProperty("name").GetString()!);
 
     /// <summary>Every wave-2 case (cases2.json) of one kind (lora_unet, ti_text_encoder, sdxl_unet, vae_decode, ...).</summary>
     public static IEnumerable<string> WaveTwoCasesOfKind(string kind) =>
@@ -67,6 +72,10 @@ public static class Fixtures
     public static JsonDocument TokenizerCases() =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "cases", "tokenizer.json")));
 
+    /// <summary>SDXL's tokenizer and tokenizer_2 cases (cases/sdxl_tokenizers.json).</summary>
+    public static JsonDocument SdxlTokenizerCases() =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "cases", "sdxl_tokenizers.json")));
+
     /// <summary>cases.json was written by Python, which spells non-finite floats NaN / Infinity.</summary>
     static JsonDocument ParsePythonJson(string text) =>
         JsonDocument.Parse(System.Text.RegularExpressions.Regex.Replace(text, @"(?<=[:\[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])", "null"));
@@ -75,9 +84,10 @@ public static class Fixtures
     {
         string? env = Environment.GetEnvironmentVariable("LATENTSHARP_FIXTURES");
         string path = env ?? Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
-        if (!File.Exists(Path.Combine(path, "cases.json")))
-            throw new InvalidOperationException(
-                $"the reference fixtures are missing: expected {path}/cases.json (set LATENTSHARP_FIXTURES to their folder)");
+        foreach (var index in new[] { "cases.json", "cases2.json" })
+            if (!File.Exists(Path.Combine(path, index)))
+                throw new InvalidOperationException(
+                    $"the reference fixtures are missing: expected {path}/{index} (set LATENTSHARP_FIXTURES to their folder)");
         return path;
     }
 }

@@ -28,8 +28,8 @@ public class UNet2DConditionConfigTests
     [Fact]
     public void UnsupportedFeatureIsNamed()
     {
-        var e = Assert.Throws<LatentSharpException>(() => (TinySd2 with { AdditionEmbedType = "text_time" }).Validate());
-        Assert.Contains("addition_embed_type 'text_time'", e.Message);
+        var e = Assert.Throws<LatentSharpException>(() => (TinySd2 with { AdditionEmbedType = "text_image" }).Validate());
+        Assert.Contains("addition_embed_type 'text_image'", e.Message);
     }
 
     [Fact]
