@@ -14,8 +14,8 @@ public sealed class GenerationOptions
 {
     public readonly Argument<string> Prompt = new("PROMPT") { Description = "what to draw (in quotes)" };
 
-    public readonly Option<string> NegativePrompt = CliOption.String("--negative-prompt",
-        "what to steer away from (default: empty = unconditional)", "", helpName: "P");
+    public readonly Option<string?> NegativePrompt = CliOption.OptionalString("--negative-prompt",
+        "what to steer away from (default: none, which is the empty prompt; SDXL conditions on zeros then, as diffusers)", "P");
 
     public readonly Option<string?> Model = CliOption.OptionalString("--model",
         "diffusers folder or single-file .safetensors (default: $LATENTSHARP_MODEL, else the shipped model)", "PATH");
@@ -63,7 +63,7 @@ public sealed class GenerationOptions
     public GenerationRequest Request(ParseResult parse) => new()
     {
         Prompt = parse.GetValue(Prompt)!,
-        NegativePrompt = parse.GetValue(NegativePrompt)!,
+        NegativePrompt = parse.GetValue(NegativePrompt),   // null when not given: SDXL's force_zeros_for_empty_prompt
         Scheduler = parse.GetValue(Scheduler),
         Steps = parse.GetValue(Steps),
         GuidanceScale = parse.GetValue(Guidance),

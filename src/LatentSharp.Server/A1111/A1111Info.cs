@@ -21,8 +21,8 @@ internal static class A1111Info
         {
             ["prompt"] = first.Prompt,
             ["all_prompts"] = seeds.Select(_ => first.Prompt).ToArray(),
-            ["negative_prompt"] = first.NegativePrompt,
-            ["all_negative_prompts"] = seeds.Select(_ => first.NegativePrompt).ToArray(),
+            ["negative_prompt"] = first.NegativePrompt ?? "",
+            ["all_negative_prompts"] = seeds.Select(_ => first.NegativePrompt ?? "").ToArray(),
             ["seed"] = plan.Seed,
             ["all_seeds"] = seeds,
             ["subseed"] = plan.Seed,

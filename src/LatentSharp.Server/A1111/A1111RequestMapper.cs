@@ -51,7 +51,8 @@ internal sealed class A1111RequestMapper(StableDiffusionPipeline pipeline, Reque
         long seed = RequestChecks.Seed(r.Seed, batch * iterations);
         var first = new GenerationRequest
         {
-            Prompt = r.Prompt, NegativePrompt = r.NegativePrompt, Steps = checks.Steps(r.Steps), GuidanceScale = checks.Guidance(r.CfgScale),
+            // A1111 conditions SDXL on zeros for an empty negative prompt: empty is "not given" here.
+            Prompt = r.Prompt, NegativePrompt = r.NegativePrompt is { Length: > 0 } negative ? negative : null, Steps = checks.Steps(r.Steps), GuidanceScale = checks.Guidance(r.CfgScale),
             Width = width, Height = height, BatchSize = batch, Scheduler = sampler, ClipSkip = ClipSkip(r),
             Image = image, Mask = mask, Strength = strength, MaskBlur = maskBlur, InvertMask = invertMask, Seed = seed,
         };

@@ -15,8 +15,8 @@ internal sealed class DenoisingLoop
     public required UNet2DConditionModel Unet { get; init; }
     public required IScheduler Scheduler { get; init; }
 
-    /// <summary>Cross-attention context: [negative ×B; prompt ×B] with guidance, [prompt ×B] without.</summary>
-    public required Tensor Context { get; init; }
+    /// <summary>What the U-Net receives besides z and t: [negative ×B; prompt ×B] with guidance, [prompt ×B] without.</summary>
+    public required UNetConditioning Conditioning { get; init; }
 
     public required double GuidanceScale { get; init; }
     public required NoiseSource Noise { get; init; }
@@ -35,7 +35,7 @@ internal sealed class DenoisingLoop
     {
         bool guided = ClassifierFreeGuidance.IsActive(GuidanceScale);
         var unetType = Unet.parameters().First().dtype;
-        using var context = Context.to(unetType);
+        using var conditioning = Conditioning.To(unetType);
         int count = (int)timesteps.shape[0];
         var current = latents.alias();
         for (int i = 0; i < count; i++)
@@ -44,7 +44,7 @@ internal sealed class DenoisingLoop
             using (var scope = NewDisposeScope())
             {
                 var t = timesteps[i];
-                var noisePrediction = PredictNoise(current, t, context, guided, unetType);
+                var noisePrediction = PredictNoise(current, t, conditioning, guided, unetType);
                 var next = Scheduler.Step(noisePrediction, t, current, Noise).PrevSample;
                 if (AfterStep != null) next = AfterStep(i, next);
                 next.MoveToOuterDisposeScope();
@@ -56,12 +56,12 @@ internal sealed class DenoisingLoop
         return current;
     }
 
-    Tensor PredictNoise(Tensor latents, Tensor t, Tensor context, bool guided, ScalarType unetType)
+    Tensor PredictNoise(Tensor latents, Tensor t, UNetConditioning conditioning, bool guided, ScalarType unetType)
     {
         var input = Scheduler.ScaleModelInput(guided ? ClassifierFreeGuidance.Duplicate(latents) : latents, t);
         if (ExtraChannels is { } extra)
             input = cat([input, guided ? ClassifierFreeGuidance.Duplicate(extra) : extra], 1);
-        var prediction = Unet.forward(input.to(unetType), t, context).to(ScalarType.Float32);
+        var prediction = Unet.Forward(input.to(unetType), t, conditioning).to(ScalarType.Float32);
         return guided ? ClassifierFreeGuidance.Combine(prediction, GuidanceScale) : prediction;
     }
 }

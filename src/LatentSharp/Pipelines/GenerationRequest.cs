@@ -11,8 +11,27 @@ public sealed record GenerationRequest
 {
     public required string Prompt { get; init; }
 
-    /// <summary>What to steer away from; the empty string is the unconditional embedding.</summary>
-    public string NegativePrompt { get; init; } = "";
+    /// <summary>
+    /// What to steer away from. null means "not given": SD 1.x/2.x then use the empty prompt (the same thing), and SDXL
+    /// models whose model_index.json says force_zeros_for_empty_prompt condition on zeros, as diffusers does with
+    /// <c>negative_prompt=None</c>. An explicit "" is encoded like any prompt.
+    /// </summary>
+    public string? NegativePrompt { get; init; }
+
+    /// <summary>SDXL: the prompt for the second text encoder (diffusers' prompt_2); null or empty: <see cref="Prompt"/>.</summary>
+    public string? Prompt2 { get; init; }
+
+    /// <summary>SDXL: the negative prompt for the second text encoder; null or empty: <see cref="NegativePrompt"/>.</summary>
+    public string? NegativePrompt2 { get; init; }
+
+    /// <summary>SDXL micro-conditioning: the size the image "was" before cropping; null: the generated size (diffusers' default).</summary>
+    public PixelSize? OriginalSize { get; init; }
+
+    /// <summary>SDXL micro-conditioning: where the crop starts in the original; null: (0, 0), an uncropped image.</summary>
+    public CropOffset? CropTopLeft { get; init; }
+
+    /// <summary>SDXL micro-conditioning: the size the image is meant to be; null: the generated size.</summary>
+    public PixelSize? TargetSize { get; init; }
 
     /// <summary>Image width in pixels, a multiple of 8; null: the image's width, else the model's default.</summary>
     public int? Width { get; init; }
@@ -31,6 +50,9 @@ public sealed record GenerationRequest
 
     /// <summary>A sampler name (<c>SchedulerFactory.Names</c>); null: the model's own scheduler.</summary>
     public string? Scheduler { get; init; }
+
+    /// <summary>"leading", "trailing" or "linspace" instead of the model scheduler's timestep_spacing (SDXL-Turbo: trailing); null: the model's.</summary>
+    public string? TimestepSpacing { get; init; }
 
     /// <summary>diffusers' clip_skip: condition on the output of the k-th layer before the last (0 = the last).</summary>
     public int ClipSkip { get; init; }

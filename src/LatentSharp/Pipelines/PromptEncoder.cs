@@ -16,13 +16,19 @@ public sealed class PromptEncoder(ClipTokenizer tokenizer, ClipTextModel textEnc
     /// <summary>[1, T, D] embeddings of one prompt.</summary>
     public Tensor Encode(string prompt, int clipSkip = 0)
     {
-        var tokens = tokenizer.EncodeForModel(prompt);
-        if (tokens.WasTruncated)
-            Warn?.Invoke($"The following part of your input was truncated because CLIP can only handle sequences up to " +
-                         $"{tokens.InputIds.Length} tokens: {tokens.TruncatedText}");
-        using var ids = torch.tensor(tokens.InputIds.Select(i => (long)i).ToArray(), [1, tokens.InputIds.Length]);
+        using var ids = Tokenize(tokenizer, prompt, Warn);
         using var _ = torch.inference_mode();
         return textEncoder.PromptEmbeddings(ids, clipSkip);
+    }
+
+    /// <summary>[1, T] int64 token ids of one prompt, padded or truncated to the tokenizer's length (a truncation is reported to <paramref name="warn"/>).</summary>
+    public static Tensor Tokenize(ClipTokenizer tokenizer, string prompt, Action<string>? warn)
+    {
+        var tokens = tokenizer.EncodeForModel(prompt);
+        if (tokens.WasTruncated)
+            warn?.Invoke($"The following part of your input was truncated because CLIP can only handle sequences up to " +
+                         $"{tokens.InputIds.Length} tokens: {tokens.TruncatedText}");
+        return torch.tensor(tokens.InputIds.Select(i => (long)i).ToArray(), [1, tokens.InputIds.Length]);
     }
 
     /// <summary>

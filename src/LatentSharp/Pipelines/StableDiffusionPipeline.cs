@@ -17,27 +17,30 @@ namespace LatentSharp.Pipelines;
 /// </summary>
 public sealed class StableDiffusionPipeline : IDisposable
 {
-    public StableDiffusionPipeline(StableDiffusionModel model, ClipTokenizer tokenizer)
+    /// <param name="tokenizer2">SDXL's tokenizer_2; null: <paramref name="tokenizer"/> padding with "!", which is what tokenizer_2 is.</param>
+    public StableDiffusionPipeline(StableDiffusionModel model, ClipTokenizer tokenizer, ClipTokenizer? tokenizer2 = null)
     {
         Model = model;
         Tokenizer = tokenizer;
+        Tokenizer2 = model.TextEncoder2 is null ? null : tokenizer2 ?? tokenizer.WithPadToken("!");
         SchedulerConfig = SchedulerConfig.FromJson(model.SchedulerConfigJson);
     }
 
     /// <summary>Loads a diffusers folder or single-file checkpoint and its tokenizer.</summary>
     public static StableDiffusionPipeline Load(string path, ScalarType dtype = ScalarType.Float32, string? tokenizerPath = null) =>
-        WithOwnTokenizer(StableDiffusionModel.Load(path, dtype, tokenizerPath));
+        FromModel(StableDiffusionModel.Load(path, dtype, tokenizerPath));
 
     /// <summary>Loads in a precision; bf16 falls back to fp32 (with one line to <paramref name="notice"/>) on CPUs without native bf16.</summary>
     public static StableDiffusionPipeline Load(string path, Precision precision, string? tokenizerPath = null, Action<string>? notice = null) =>
-        WithOwnTokenizer(StableDiffusionModel.Load(path, precision, tokenizerPath, notice));
+        FromModel(StableDiffusionModel.Load(path, precision, tokenizerPath, notice));
 
-    /// <summary>A pipeline over <paramref name="model"/> with the model's tokenizer; the model is disposed if that fails.</summary>
-    static StableDiffusionPipeline WithOwnTokenizer(StableDiffusionModel model)
+    /// <summary>A pipeline over <paramref name="model"/> with the model's own tokenizer(s); the model is disposed if that fails.</summary>
+    public static StableDiffusionPipeline FromModel(StableDiffusionModel model)
     {
         try
         {
-            return new StableDiffusionPipeline(model, ClipTokenizer.FromFolder(model.RequireTokenizerPath()));
+            var tokenizer = ClipTokenizer.FromFolder(model.RequireTokenizerPath());
+            return new StableDiffusionPipeline(model, tokenizer, model.Tokenizer2Path is { } second ? ClipTokenizer.FromFolder(second) : null);
         }
         catch
         {
@@ -48,6 +51,9 @@ public sealed class StableDiffusionPipeline : IDisposable
 
     public StableDiffusionModel Model { get; }
     public ClipTokenizer Tokenizer { get; }
+
+    /// <summary>SDXL's tokenizer_2 (pads with "!"); null for SD 1.x/2.x.</summary>
+    public ClipTokenizer? Tokenizer2 { get; }
 
     /// <summary>The model's own scheduler config (its noise schedule; samplers are swapped onto it).</summary>
     public SchedulerConfig SchedulerConfig { get; }
@@ -90,14 +96,14 @@ public sealed class StableDiffusionPipeline : IDisposable
         long[] seeds = Enumerable.Range(0, batch).Select(i => request.Seed + i).ToArray();
         using var noise = new NoiseSource(seeds);
         string sampler = request.Scheduler ?? DefaultSampler;
+        var schedulerConfig = request.TimestepSpacing is { } spacing ? SchedulerConfig.WithTimestepSpacing(spacing) : SchedulerConfig;
         using var scheduler = request.Scheduler is null
-            ? SchedulerFactory.FromConfig(SchedulerConfig)
-            : SchedulerFactory.Create(request.Scheduler, SchedulerConfig);
+            ? SchedulerFactory.FromConfig(schedulerConfig)
+            : SchedulerFactory.Create(request.Scheduler, schedulerConfig);
         scheduler.SetTimesteps(request.Steps);
 
         bool guided = ClassifierFreeGuidance.IsActive(request.GuidanceScale);
-        var prompts = new PromptEncoder(Tokenizer, Model.TextEncoder) { Warn = Warn };
-        using var context = prompts.EncodeBatch(request.Prompt, request.NegativePrompt, batch, guided, request.ClipSkip);
+        using var conditioning = Conditioners.For(Model, Tokenizer, Tokenizer2, Warn).Encode(request, width, height, guided);
         long[] shape = [batch, Model.Vae.Config.LatentChannels, height / VaeScaleFactor, width / VaeScaleFactor];
 
         using var start = request.Mode switch
@@ -108,7 +114,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         };
         var loop = new DenoisingLoop
         {
-            Unet = Model.Unet, Scheduler = scheduler, Context = context, GuidanceScale = request.GuidanceScale, Noise = noise,
+            Unet = Model.Unet, Scheduler = scheduler, Conditioning = conditioning, GuidanceScale = request.GuidanceScale, Noise = noise,
             ExtraChannels = start.ExtraChannels, AfterStep = start.AfterStep, OnStep = onStep, Cancellation = cancellation,
         };
         var latents = loop.Run(start.Latents, start.Timesteps);
@@ -264,13 +270,26 @@ public sealed class StableDiffusionPipeline : IDisposable
         var extra = new List<KeyValuePair<string, string>>();
         // AUTOMATIC1111 counts clip skip from 1 (= the last layer); diffusers from 0.
         if (r.ClipSkip > 0) extra.Add(new("Clip skip", (r.ClipSkip + 1).ToString()));
+        if (r.TimestepSpacing is { } spacing) extra.Add(new("Timestep spacing", spacing));
+        if (Model.TextEncoder2 != null) extra.AddRange(SdxlSettings(r, width, height));
         extra.Add(new("Version", "LatentSharp"));
         return new GenerationParameters
         {
-            Prompt = r.Prompt, NegativePrompt = r.NegativePrompt, Steps = r.Steps, Sampler = SamplerNames.ToA1111(sampler),
+            Prompt = r.Prompt, NegativePrompt = r.NegativePrompt ?? "", Steps = r.Steps, Sampler = SamplerNames.ToA1111(sampler),
             CfgScale = r.GuidanceScale, Seed = seed, Width = width, Height = height, Model = Model.Name,
             DenoisingStrength = r.Mode == GenerationMode.TextToImage ? null : r.EffectiveStrength, Extra = extra,
         };
+    }
+
+    /// <summary>SDXL's own settings where they differ from the defaults (A1111 has no names for them; these follow diffusers').</summary>
+    static IEnumerable<KeyValuePair<string, string>> SdxlSettings(GenerationRequest r, int width, int height)
+    {
+        var size = new PixelSize(width, height);
+        if (r.Prompt2 is { Length: > 0 } p2) yield return new("Prompt 2", p2);
+        if (r.NegativePrompt2 is { Length: > 0 } n2) yield return new("Negative prompt 2", n2);
+        if (r.OriginalSize is { } original && original != size) yield return new("Original size", original.ToString());
+        if (r.CropTopLeft is { } crop && crop != new CropOffset(0, 0)) yield return new("Crop top left", crop.ToString());
+        if (r.TargetSize is { } target && target != size) yield return new("Target size", target.ToString());
     }
 
     public void Dispose() => Model.Dispose();

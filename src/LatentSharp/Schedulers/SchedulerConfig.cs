@@ -90,6 +90,16 @@ public sealed record SchedulerConfig
 
     public void Save(string path) => AtomicFile.WriteAllText(path, ToJson() + "\n");
 
+    /// <summary>The timestep spacings diffusers' samplers know.</summary>
+    public static IReadOnlyList<string> TimestepSpacings { get; } = ["leading", "trailing", "linspace"];
+
+    /// <summary>The config with its timestep_spacing set (no longer one of the old class' mere defaults).</summary>
+    public SchedulerConfig WithTimestepSpacing(string spacing) => this with
+    {
+        TimestepSpacing = spacing,
+        UseDefaultValues = UseDefaultValues?.Where(name => name != "timestep_spacing").ToArray(),
+    };
+
     /// <summary>
     /// The config without the fields listed in <c>_use_default_values</c>, as diffusers' <c>from_config</c>
     /// does: values that were only the old class' defaults give way to the new class' defaults.

@@ -67,16 +67,19 @@ public sealed class ClipTokenizer
 
     /// <summary>Loads a model folder's tokenizer/ (vocab.json, merges.txt and, if present,
     /// tokenizer_config.json and special_tokens_map.json).</summary>
-    /// <param name="padToken">Pad with this token instead of the folder's (it becomes a special token, as in transformers):
-    /// "!" makes SDXL's tokenizer_2 from its first tokenizer's files.</param>
-    public static ClipTokenizer FromFolder(string tokenizerDir, string? padToken = null)
+    public static ClipTokenizer FromFolder(string tokenizerDir)
     {
         if (!Directory.Exists(tokenizerDir)) throw new CheckpointException(tokenizerDir, "tokenizer folder not found");
         var vocab = ReadVocab(Path.Combine(tokenizerDir, VocabFile));
         var merges = ReadMerges(Path.Combine(tokenizerDir, MergesFile));
-        var config = ClipTokenizerConfig.Read(tokenizerDir);
-        return new ClipTokenizer(vocab, merges, padToken is null ? config : config with { PadToken = padToken });
+        return new ClipTokenizer(vocab, merges, ClipTokenizerConfig.Read(tokenizerDir));
     }
+
+    /// <summary>
+    /// The same tokenizer padding with <paramref name="padToken"/>, which becomes a special token as in transformers:
+    /// <c>WithPadToken("!")</c> is SDXL's tokenizer_2 (OpenCLIP pads with id 0, "!").
+    /// </summary>
+    public ClipTokenizer WithPadToken(string padToken) => new(vocab, merges.Pairs, Config with { PadToken = padToken });
 
     /// <summary>Special tokens, added tokens with their ids, model length (as saved with the folder).</summary>
     public ClipTokenizerConfig Config { get; }

@@ -22,7 +22,7 @@ public class SdxlTokenizerTests
     };
 
     static ClipTokenizer Open(string spec) =>
-        spec.EndsWith("|!", StringComparison.Ordinal) ? ClipTokenizer.FromFolder(spec[..^2], padToken: "!") : ClipTokenizer.FromFolder(spec);
+        spec.EndsWith("|!", StringComparison.Ordinal) ? ClipTokenizer.FromFolder(spec[..^2]).WithPadToken("!") : ClipTokenizer.FromFolder(spec);
 
     [Theory]
     [MemberData(nameof(Tokenizers))]
