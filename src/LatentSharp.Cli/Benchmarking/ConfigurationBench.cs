@@ -28,7 +28,6 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
         var model = pipeline.Model;
         var dtype = model.Precision.DType();
         long latentSide = size / pipeline.VaeScaleFactor, latentChannels = model.Vae.Config.LatentChannels;
-        long crossDim = model.Unet.Config.CrossAttentionDimPerBlock()[0];
         // The whole image runs unwarmed: the parts before it have built every kernel it uses.
         Timing? Part(string part, Action action)
         {
@@ -41,12 +40,14 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
         {
             using var ids = randint(0, pipeline.Tokenizer.VocabSize, [2, ContextTokens]);
             model.TextEncoder.PromptEmbeddings(ids).Dispose();
+            if (model.TextEncoder2 is { } second)
+                using (var output = second.forward(ids)) second.TextEmbeds(output.PoolerOutput).Dispose();
         });
         Timing? UNetPass(long batch) => Part("unet", () =>
         {
             using var scope = NewDisposeScope();
             var sample = randn([batch, model.Unet.Config.InChannels, latentSide, latentSide], dtype);
-            model.Unet.forward(sample, tensor(500L), randn([batch, ContextTokens, crossDim], dtype));
+            model.Unet.Forward(sample, tensor(500L), RandomConditioning(model, batch, ContextTokens, size, dtype));
         });
         var unet1 = UNetPass(1);
         var unet2 = UNetPass(2);
@@ -75,7 +76,7 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
             Threads = settings.Threads, VaeTile = settings.VaeTile, Repeats = settings.Repeats, Steps = settings.Steps, LoadS = loadSeconds,
             WeightsMb = WeightBytes(model) / 1e6,
             TextEncodeS = text?.MedianSeconds, TextEncodeMinS = text?.MinSeconds,
-            TextEncodeGflops = Rate(2 * ModelFlops.TextEncoder(model.TextEncoder.Config, ContextTokens), text),
+            TextEncodeGflops = Rate(2 * TextEncoderFlops(model), text),
             UnetPassB1S = unet1?.MedianSeconds, UnetPassB1MinS = unet1?.MinSeconds,
             UnetPassB2S = unet2?.MedianSeconds, UnetPassB2MinS = unet2?.MinSeconds, UnetPassB2CpuS = unet2?.CpuSecondsPerRun, UnetPassB2KernelS = unet2?.KernelSecondsPerRun,
             UnetPassB2Gflops = Rate(2 * unetFlops, unet2), UnetPassTflopB1 = unetFlops.Flops / 1e12,
@@ -89,6 +90,17 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
             PeakRssMb = ProcessMemory.PeakResidentBytes() / 1e6,
             LoadAverage = LoadAverage(),
         };
+    }
+
+    /// <summary>Random context of the U-Net's width, and for SDXL a pooled embedding and the time ids of a size² image.</summary>
+    static LatentSharp.UNet.UNetConditioning RandomConditioning(LatentSharp.Checkpoints.StableDiffusionModel model, long batch, long tokens,
+        int size, ScalarType dtype)
+    {
+        var config = model.Unet.Config;
+        var context = randn([batch, tokens, config.CrossAttentionDimPerBlock()[0]], dtype);
+        if (model.TextEncoder2 is not { } second) return new(context);
+        var timeIds = tensor(new float[] { size, size, 0, 0, size, size }).repeat(batch, 1);
+        return new(context, randn([batch, second.Config.ProjectionDim], dtype), timeIds);
     }
 
     /// <summary>A guided sampling loop without the U-Net: input scaling, guidance and the sampler's step, all in float32.</summary>
@@ -109,8 +121,13 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
 
     static double? Rate(FlopCount flops, Timing? timing) => timing is null ? null : flops.Flops / timing.MedianSeconds / 1e9;
 
+    static FlopCount TextEncoderFlops(LatentSharp.Checkpoints.StableDiffusionModel model) =>
+        ModelFlops.TextEncoder(model.TextEncoder.Config, ContextTokens)
+        + (model.Configs.TextEncoder2 is { } second ? ModelFlops.TextEncoder(second, ContextTokens) : default);
+
     static long WeightBytes(LatentSharp.Checkpoints.StableDiffusionModel model) =>
-        new nn.Module[] { model.TextEncoder, model.Unet, model.Vae }.SelectMany(m => m.parameters()).Sum(p => p.numel() * p.element_size());
+        new nn.Module?[] { model.TextEncoder, model.TextEncoder2, model.Unet, model.Vae }.OfType<nn.Module>()
+            .SelectMany(m => m.parameters()).Sum(p => p.numel() * p.element_size());
 
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

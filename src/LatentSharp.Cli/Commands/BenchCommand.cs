@@ -10,7 +10,8 @@ namespace LatentSharp.Cli.Commands;
 public sealed class BenchCommand : SdCommand
 {
     readonly Option<string> model = CliOption.String("--model",
-        $"{BenchModels.RandomSd15} (SD 1.5's shape, random weights, built in memory) or a model folder/file", BenchModels.RandomSd15, helpName: "M");
+        $"{BenchModels.RandomSd15} (SD 1.5's shape, random weights, built in memory), {BenchModels.RandomSdxl} (SDXL 1.0's) or a model folder/file",
+        BenchModels.RandomSd15, helpName: "M");
     readonly Option<string?> tokenizer = CliOption.OptionalString("--tokenizer", "CLIP tokenizer folder", "DIR");
     readonly TextOption<int[]> sizes = new("--size", "image sides in pixels, comma-separated", "LIST",
         text => List(text).Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out int v) && v >= 64 && v % 64 == 0

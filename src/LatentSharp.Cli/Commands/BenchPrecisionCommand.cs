@@ -13,7 +13,8 @@ namespace LatentSharp.Cli.Commands;
 public sealed class BenchPrecisionCommand : SdCommand
 {
     readonly Option<string> model = CliOption.String("--model",
-        $"{BenchModels.RandomSd15} (its bf16 copy is rounded from the fp32 weights) or a model folder/file", BenchModels.RandomSd15, helpName: "M");
+        $"{BenchModels.RandomSd15} or {BenchModels.RandomSdxl} (its bf16 copy is rounded from the fp32 weights) or a model folder/file",
+        BenchModels.RandomSd15, helpName: "M");
     readonly Option<string?> tokenizer = CliOption.OptionalString("--tokenizer", "CLIP tokenizer folder", "DIR");
     readonly Option<int> size = CliOption.Int("--size", "image side in pixels, a multiple of 64", 512, 64, 4096);
     readonly Option<int> steps = CliOption.Int("--steps", "guided sampling steps", 4, 1, 1000);
@@ -42,8 +43,8 @@ public sealed class BenchPrecisionCommand : SdCommand
         using var inference = inference_mode();
         using var fp32 = BenchModels.Open(model, Precision.Fp32, tokenizer, _ => { });
         using var reference = fp32.Generate(request);
-        using var bf16 = model == BenchModels.RandomSd15
-            ? new StableDiffusionPipeline(RoundedCopy(fp32.Model), fp32.Tokenizer)
+        using var bf16 = BenchModels.IsRandom(model)
+            ? new StableDiffusionPipeline(RoundedCopy(fp32.Model), fp32.Tokenizer, fp32.Tokenizer2)
             : StableDiffusionPipeline.Load(model, ScalarType.BFloat16, tokenizer);
         using var fast = bf16.Generate(request);
 
@@ -60,7 +61,10 @@ public sealed class BenchPrecisionCommand : SdCommand
     {
         var copy = StableDiffusionModel.Create(source.Configs, source.Name, Precision.Bf16, source.TokenizerPath);
         using var _ = no_grad();
-        var pairs = new (nn.Module To, nn.Module From)[] { (copy.TextEncoder, source.TextEncoder), (copy.Unet, source.Unet), (copy.Vae, source.Vae) };
+        var pairs = new (nn.Module? To, nn.Module? From)[]
+        {
+            (copy.TextEncoder, source.TextEncoder), (copy.TextEncoder2, source.TextEncoder2), (copy.Unet, source.Unet), (copy.Vae, source.Vae),
+        }.Where(pair => pair.To != null).Select(pair => (To: pair.To!, From: pair.From!));
         foreach (var (to, from) in pairs.SelectMany(pair => pair.To.parameters().Zip(pair.From.parameters())))
             to.copy_(from);
         return copy;

@@ -11,7 +11,7 @@ public sealed class InfoCommand : SdCommand
 
     public InfoCommand() : base("info", "show a model's components, parameter counts, dtypes and key settings", """
         PATH is a diffusers pipeline folder (model_index.json, unet/, vae/, text_encoder/, ...) or an original
-        SD 1.x/2.x single-file .safetensors checkpoint (only file headers are read), or a PNG made by
+        SD 1.x/2.x/XL single-file .safetensors checkpoint (only file headers are read), or a PNG made by
         LatentSharp or AUTOMATIC1111, whose generation parameters are printed.
         """) => Add(path);
 
@@ -29,7 +29,7 @@ public sealed class InfoCommand : SdCommand
         using var checkpoint = StableDiffusionCheckpoint.Open(path);
         var components = checkpoint.Summarize();
         var configs = checkpoint.Configs;
-        string generation = checkpoint.Kind == StableDiffusionKind.Sd1 ? "Stable Diffusion 1.x" : "Stable Diffusion 2.x";
+        string generation = checkpoint.Kind.DisplayName();
         string format = checkpoint.IsSingleFile ? "single-file checkpoint" : "diffusers folder";
         output.WriteLine($"{checkpoint.Name}: {generation}, {format} ({Path.GetFullPath(path)})");
 
@@ -38,22 +38,35 @@ public sealed class InfoCommand : SdCommand
         var vae = configs.Vae;
         var settings = new Dictionary<string, string>
         {
-            ["text_encoder"] = $"hidden {text.HiddenSize}, {text.NumHiddenLayers} layers, {text.NumAttentionHeads} heads, {text.HiddenAct}",
+            ["text_encoder"] = TextEncoder(text),
             ["unet"] = $"block_out_channels {List(unet.BlockOutChannels)}, layers {unet.LayersPerBlock}, heads {List(unet.HeadsPerBlock())}, " +
                        $"cross_attention_dim {unet.CrossAttentionDim}, linear projection {YesNo(unet.UseLinearProjection)}, " +
+                       $"transformer layers {unet.TransformerLayersPerBlock}, " +
+                       (unet.HasTextTimeEmbedding ? $"added embedding text_time (pooled + 6 × {unet.AdditionTimeEmbedDim}), " : "") +
                        $"in_channels {unet.InChannels}, sample size {unet.SampleSize?.ToString(CultureInfo.InvariantCulture) ?? "unset"}",
             ["vae"] = $"block_out_channels {List(vae.BlockOutChannels)}, latent channels {vae.LatentChannels}, " +
-                      $"scaling factor {vae.ScalingFactor.ToString(CultureInfo.InvariantCulture)}",
+                      $"scaling factor {vae.ScalingFactor.ToString(CultureInfo.InvariantCulture)}" +
+                      (checkpoint.Kind == StableDiffusionKind.Sdxl ? $", force_upcast {YesNo(vae.ForceUpcast)}" : ""),
         };
+        if (configs.TextEncoder2 is { } second)
+            settings[DiffusersLayout.TextEncoder2.Folder] = TextEncoder(second) + $", projection {second.ProjectionDim}";
         int classWidth = components.Max(c => c.ClassName.Length);
         foreach (var c in components)
-            output.WriteLine($"  {c.Name,-12}  {c.ClassName.PadRight(classWidth)}  {Parameters(c.Parameters),18}  {Dtypes(c.StoredDtypes),-8}  {settings[c.Name]}");
+            output.WriteLine($"  {c.Name,-14}  {c.ClassName.PadRight(classWidth)}  {Parameters(c.Parameters),18}  {Dtypes(c.StoredDtypes),-8}  {settings[c.Name]}");
 
         string schedulerClass = DiffusersLayout.SchedulerClass(configs.SchedulerConfigJson, path);
         string prediction = DiffusersLayout.StringField(configs.SchedulerConfigJson, "prediction_type", path) ?? "epsilon";
-        output.WriteLine($"  {"scheduler",-12}  {schedulerClass}, prediction {prediction}");
-        output.WriteLine($"  {"tokenizer",-12}  {checkpoint.TokenizerPath ?? "none found (single files need a CLIP tokenizer folder or the Hugging Face cache)"}");
+        output.WriteLine($"  {"scheduler",-14}  {schedulerClass}, prediction {prediction}");
+        output.WriteLine($"  {"tokenizer",-14}  {checkpoint.TokenizerPath ?? "none found (single files need a CLIP tokenizer folder or the Hugging Face cache)"}");
+        if (checkpoint.Kind == StableDiffusionKind.Sdxl)
+        {
+            output.WriteLine($"  {"tokenizer_2",-14}  {checkpoint.Tokenizer2Path ?? (checkpoint.TokenizerPath is null ? "none found" : "the tokenizer's files, padding with \"!\"")}");
+            output.WriteLine($"  {"conditioning",-14}  negative prompt not given → {(configs.ForceZerosForEmptyPrompt ? "zeros (force_zeros_for_empty_prompt)" : "the empty prompt")}");
+        }
     }
+
+    static string TextEncoder(LatentSharp.Text.ClipTextConfig text) =>
+        $"hidden {text.HiddenSize}, {text.NumHiddenLayers} layers, {text.NumAttentionHeads} heads, {text.HiddenAct}";
 
     /// <summary>Prints the generation parameters stored in a PNG (AUTOMATIC1111's "parameters" text).</summary>
     static int DescribeImage(string path)

@@ -17,11 +17,32 @@ public sealed class GenerationOptions
     public readonly Option<string?> NegativePrompt = CliOption.OptionalString("--negative-prompt",
         "what to steer away from (default: none, which is the empty prompt; SDXL conditions on zeros then, as diffusers)", "P");
 
+    public readonly Option<string?> Prompt2 = CliOption.OptionalString("--prompt-2",
+        "SDXL: the prompt for the second text encoder (diffusers' prompt_2; default: the prompt)", "P");
+
+    public readonly Option<string?> NegativePrompt2 = CliOption.OptionalString("--negative-prompt-2",
+        "SDXL: the negative prompt for the second text encoder (default: the negative prompt)", "P");
+
+    public readonly Option<PixelSize?> OriginalSize = SizeOption("--original-size",
+        "SDXL micro-conditioning: the size the image had before cropping (default: the image size)");
+
+    public readonly Option<CropOffset?> CropTopLeft = CliOption.Parsed<CropOffset?>("--crop-top-left",
+        "SDXL micro-conditioning: where the crop starts in the original image (default: 0,0)", "TOP,LEFT",
+        text => CropOffset.TryParse(text) ?? throw new UsageException($"--crop-top-left must be TOP,LEFT in pixels, e.g. 0,256 (got '{text}')"));
+
+    public readonly Option<PixelSize?> TargetSize = SizeOption("--target-size",
+        "SDXL micro-conditioning: the size the image is meant to have (default: the image size)");
+
+    public readonly Option<string?> TimestepSpacing = CliOption.Parsed<string?>("--timestep-spacing",
+        $"{string.Join(", ", SchedulerConfig.TimestepSpacings)} (default: the model scheduler's; SDXL-Turbo: trailing)", "NAME",
+        text => SchedulerConfig.TimestepSpacings.Contains(text)
+            ? text : throw new UsageException($"--timestep-spacing must be {CliOption.OneOf(SchedulerConfig.TimestepSpacings)} (got '{text}')"));
+
     public readonly Option<string?> Model = CliOption.OptionalString("--model",
         "diffusers folder or single-file .safetensors (default: $LATENTSHARP_MODEL, else the shipped model)", "PATH");
 
     public readonly Option<string?> Tokenizer = CliOption.OptionalString("--tokenizer",
-        "CLIP tokenizer folder, for single files without one in the Hugging Face cache", "DIR");
+        "CLIP tokenizer folder, for single files without one in the Hugging Face cache (SDXL: both tokenizers)", "DIR");
 
     public readonly TextOption<Precision> Precision = PrecisionOption.Create(
         "fp32 or bf16 (bf16: about 2× faster on CPUs with native bf16, else falls back to fp32)");
@@ -55,8 +76,8 @@ public sealed class GenerationOptions
 
     public IEnumerable<Symbol> All =>
     [
-        Prompt, NegativePrompt, Model, Tokenizer, Precision, VaeTile, Scheduler, Steps, Guidance, Seed, Width, Height, Batch,
-        ClipSkip, Output, SaveTensors,
+        Prompt, NegativePrompt, Prompt2, NegativePrompt2, Model, Tokenizer, Precision, VaeTile, Scheduler, TimestepSpacing, Steps, Guidance,
+        Seed, Width, Height, Batch, ClipSkip, OriginalSize, CropTopLeft, TargetSize, Output, SaveTensors,
     ];
 
     /// <summary>The request the options describe (the mode's own options are added by the command).</summary>
@@ -72,11 +93,21 @@ public sealed class GenerationOptions
         Height = parse.GetValue(Height),
         BatchSize = parse.GetValue(Batch),
         ClipSkip = parse.GetValue(ClipSkip),
+        Prompt2 = parse.GetValue(Prompt2),
+        NegativePrompt2 = parse.GetValue(NegativePrompt2),
+        OriginalSize = parse.GetValue(OriginalSize),
+        CropTopLeft = parse.GetValue(CropTopLeft),
+        TargetSize = parse.GetValue(TargetSize),
+        TimestepSpacing = parse.GetValue(TimestepSpacing),
     };
 
     /// <summary>How to load the model: path, precision and tokenizer.</summary>
     public (string Model, Precision Precision, string? Tokenizer) Loading(ParseResult parse) =>
         (parse.GetValue(Model) ?? DefaultModel.Locate(), Precision.Read(parse), parse.GetValue(Tokenizer));
+
+    static Option<PixelSize?> SizeOption(string name, string description) =>
+        CliOption.Parsed<PixelSize?>(name, description, "WxH",
+            text => PixelSize.TryParse(text) ?? throw new UsageException($"{name} must be WIDTHxHEIGHT in pixels, e.g. 1024x768 (got '{text}')"));
 
     static Option<int?> MultipleOf8(string name, string helpName) =>
         CliOption.Parsed<int?>(name, "multiple of 8 (default: the model's / the input image's size)", helpName, text =>

@@ -167,7 +167,7 @@ public static class SingleFileConfigs
             CrossAttentionDim = crossDim,
             TimeEmbeddingDim = timeEmbed == channels[0] * 4 ? null : timeEmbed,
             UseLinearProjection = projIn.Length == 2,
-            UpcastAttention = kind == StableDiffusionKind.Sd2 ? true : template.UpcastAttention,
+            UpcastAttention = kind == StableDiffusionKind.Sd2,
             AttentionHeadDim = kind == StableDiffusionKind.Sd1 ? 8 : channels.Select(c => Heads64(file, c)).ToArray(),
             NumAttentionHeads = null,
         };

@@ -37,6 +37,8 @@ public static class ModelFlops
 
         var total = FlopCount.Conv(config.InChannels, channels[0], config.ConvInKernel, height, width)
             + FlopCount.Linear(channels[0], temb, 1) + FlopCount.Linear(temb, temb, 1);
+        if (config.HasTextTimeEmbedding)   // SDXL's add_embedding: pooled text + time-id features → the time embedding's width
+            total += FlopCount.Linear(config.ProjectionClassEmbeddingsInputDim!.Value, temb, 1) + FlopCount.Linear(temb, temb, 1);
         for (int i = 0; i < blocks; i++)
         {
             bool attention = config.DownBlockTypes[i] == "CrossAttnDownBlock2D";
