@@ -1,3 +1,4 @@
+using LatentSharp.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,20 +20,29 @@ internal static class DiffusersFolderWriter
         var stored = dtype ?? model.Unet.parameters().First().dtype;
         var configs = model.Configs;
         WriteNetwork(Path.Combine(root, "text_encoder"), "model", configs.TextEncoder with { TorchDtype = TorchDtypeName(stored) }, model.TextEncoder, dtype);
+        if (model.TextEncoder2 is { } second)
+            WriteNetwork(Path.Combine(root, DiffusersLayout.TextEncoder2.Folder), DiffusersLayout.TextEncoder2.WeightsStem,
+                second.Config with { TorchDtype = TorchDtypeName(stored) }, second, dtype);
         WriteNetwork(Path.Combine(root, "unet"), "diffusion_pytorch_model", configs.Unet, model.Unet, dtype);
         WriteNetwork(Path.Combine(root, "vae"), "diffusion_pytorch_model", configs.Vae, model.Vae, dtype);
         AtomicFile.WriteAllText(Path.Combine(root, DiffusersLayout.SchedulerConfig), configs.SchedulerConfigJson);
 
         bool hasTokenizer = model.TokenizerPath != null;
-        if (model.TokenizerPath is { } tokenizer)
-        {
-            string destination = Path.Combine(root, DiffusersLayout.TokenizerFolder);
-            Directory.CreateDirectory(destination);
-            foreach (var name in DiffusersLayout.TokenizerFiles.Where(f => File.Exists(Path.Combine(tokenizer, f))))
-                File.Copy(Path.Combine(tokenizer, name), Path.Combine(destination, name));
-        }
+        if (model.TokenizerPath is { } tokenizer) CopyTokenizer(tokenizer, Path.Combine(root, DiffusersLayout.TokenizerFolder));
+        bool sdxl = model.TextEncoder2 != null;
+        // SDXL's tokenizer_2: the model's own, else the first tokenizer padding with "!", which is what it is.
+        if (sdxl && model.Tokenizer2Path is { } second2) CopyTokenizer(second2, Path.Combine(root, DiffusersLayout.Tokenizer2Folder));
+        else if (sdxl && model.TokenizerPath is { } first) ClipTokenizer.FromFolder(first).WithPadToken("!").Save(Path.Combine(root, DiffusersLayout.Tokenizer2Folder));
         string schedulerClass = DiffusersLayout.SchedulerClass(configs.SchedulerConfigJson, model.Name);
-        AtomicFile.WriteAllText(Path.Combine(root, DiffusersLayout.ModelIndex), DiffusersLayout.ModelIndexJson(schedulerClass, hasTokenizer));
+        AtomicFile.WriteAllText(Path.Combine(root, DiffusersLayout.ModelIndex), DiffusersLayout.ModelIndexJson(schedulerClass, hasTokenizer,
+            sdxl ? (hasTokenizer, configs.ForceZerosForEmptyPrompt) : null));
+    }
+
+    static void CopyTokenizer(string source, string destination)
+    {
+        Directory.CreateDirectory(destination);
+        foreach (var name in DiffusersLayout.TokenizerFiles.Where(f => File.Exists(Path.Combine(source, f))))
+            File.Copy(Path.Combine(source, name), Path.Combine(destination, name));
     }
 
     /// <summary>One network's folder: its config.json and STEM.safetensors (in <paramref name="dtype"/>, if given).</summary>
