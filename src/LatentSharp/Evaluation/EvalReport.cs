@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LatentSharp.Shapes;
 
 namespace LatentSharp.Evaluation;
 

@@ -23,7 +23,6 @@ public sealed record AutoencoderEvaluation(long Step, int Images, double Psnr, d
 public sealed class AutoencoderTrainer : Trainer
 {
     public const string Kind = "vae";
-    public const string EvaluationLog = "eval.jsonl";
     const ulong InitStream = 0xA0E_1417UL, SplitStream = 0x5B117UL;
     const int GridImages = 8, EvaluationBatch = 32;
 
@@ -180,7 +179,7 @@ public sealed class AutoencoderTrainer : Trainer
     protected override void WriteSamples(string path)
     {
         var evaluation = Evaluate();
-        File.AppendAllText(Run[EvaluationLog], JsonSerializer.Serialize(evaluation, ConfigJson.Options).ReplaceLineEndings("") + "\n");
+        File.AppendAllText(Run.EvalLog, JsonSerializer.Serialize(evaluation, ConfigJson.Options).ReplaceLineEndings("") + "\n");
         var indices = ValidationImages > 0 ? validationIndices : trainIndices;
         using var scope = NewDisposeScope();
         var (original, reconstruction) = Reconstruct(indices.narrow(0, 0, Math.Min(GridImages, indices.shape[0])));

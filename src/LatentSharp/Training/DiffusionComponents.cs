@@ -62,7 +62,7 @@ internal sealed class DiffusionComponents : IDisposable
             unet = model.Unet;
             foreach (var p in unet.parameters()) p.requires_grad = true;
         }
-        var schedule = SchedulerConfig.FromJson(model.SchedulerConfigJson) with { PredictionType = spec.PredictionType };
+        var schedule = (spec.Scheduler ?? SchedulerConfig.FromJson(model.SchedulerConfigJson)) with { PredictionType = spec.PredictionType };
         return new DiffusionComponents(model.Kind, ClipTokenizer.FromFolder(tokenizerPath), tokenizerPath, model.Vae, model.TextEncoder, unet,
             trainsTextEncoder: false, schedule.ToJson() + "\n");
     }
@@ -85,7 +85,7 @@ internal sealed class DiffusionComponents : IDisposable
         int latentSide = spec.Preprocessing.Resolution / vae.Config.DownscaleFactor;
         var unet = NewUnet(spec.Unet ?? ShapesPresets.Unet(latentSide, textEncoder.Config.HiddenSize),
             textEncoder.Config.HiddenSize, vae.Config.LatentChannels, spec.Optimization.Seed);
-        var schedule = ShapesPresets.Scheduler(spec.PredictionType);
+        var schedule = (spec.Scheduler ?? ShapesPresets.Scheduler(spec.PredictionType)) with { PredictionType = spec.PredictionType };
         return new DiffusionComponents(StableDiffusionKind.Sd1, tokenizer, tokenizerPath, vae, textEncoder, unet, trainsTextEncoder: true, schedule.ToJson() + "\n");
     }
 

@@ -1,5 +1,6 @@
 using LatentSharp.Checkpoints;
 using LatentSharp.Imaging;
+using LatentSharp.Pipelines;
 using LatentSharp.Schedulers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -29,12 +30,16 @@ public sealed class DiffusionTrainer : Trainer
     readonly StableDiffusionModel inference;
     readonly ModuleGroup inferenceWeights;
     readonly List<IDisposable> owned;
+    readonly AdherenceLog adherenceLog;
+    readonly Action<string>? report;
 
     DiffusionTrainer(TrainingRunFolder run, DiffusionTrainingOptions spec, DiffusionComponents parts, LatentCache latents,
-        IReadOnlyList<string> captions, int originals, ModuleGroup trainable)
+        IReadOnlyList<string> captions, int originals, ModuleGroup trainable, Action<string>? report)
         : base(run, spec.Optimization, trainable)
     {
         this.spec = spec;
+        this.report = report;
+        adherenceLog = new AdherenceLog(run.EvalLog, run.EvalPlot);
         this.parts = parts;
         this.latents = latents;
         this.originals = originals;
@@ -116,7 +121,7 @@ public sealed class DiffusionTrainer : Trainer
                 ? new ModuleGroup(("unet", parts.Unet), ("text_encoder", parts.TextEncoder))
                 : new ModuleGroup(("unet", parts.Unet));
             built.Add(trainable);
-            return new DiffusionTrainer(run, spec, parts, latents, data.Captions, originals, trainable);
+            return new DiffusionTrainer(run, spec, parts, latents, data.Captions, originals, trainable, report);
         }
         catch
         {
@@ -148,6 +153,7 @@ public sealed class DiffusionTrainer : Trainer
         Unet = spec.Unet ?? (spec.BaseModel is null ? parts.Unet.Config : null),
         TextEncoder = parts.TrainsTextEncoder ? parts.TextEncoder.Config : null,
         Samples = spec.Samples with { Prompts = spec.Samples.PromptsOrDefault },
+        Scheduler = SchedulerConfig.FromJson(parts.SchedulerConfigJson),
     };
 
     protected override Tensor Loss(long step, int microBatch, Generator random)
@@ -168,6 +174,34 @@ public sealed class DiffusionTrainer : Trainer
         var (noisy, target) = objective.Corrupt(clean, noise, timesteps);
         var prediction = parts.Unet.forward(noisy, timesteps, context);
         return objective.Loss(prediction, target, timesteps, spec.SnrGamma);
+    }
+
+    protected override int EvaluateEvery => spec.Evaluation.Every;
+
+    /// <summary>The EMA model on the <see cref="AdherenceProbe"/> prompts: one line in eval.jsonl, eval.png redrawn.</summary>
+    protected override void WriteEvaluation()
+    {
+        var evaluation = EvaluateAdherence();
+        adherenceLog.Append(evaluation);
+        report?.Invoke(AdherenceSummary(evaluation));
+    }
+
+    /// <summary>Scores the current EMA weights on the run's adherence prompts (without recording them).</summary>
+    public AdherenceEvaluation EvaluateAdherence()
+    {
+        CopyWeightsForInference(inferenceWeights);
+        using var _ = no_grad();
+        // Not disposed: disposing a pipeline disposes its model, which the trainer keeps using.
+        var pipeline = new StableDiffusionPipeline(inference, parts.Tokenizer);
+        return AdherenceProbe.Run(pipeline, spec.Evaluation, State.Step);
+    }
+
+    static string AdherenceSummary(AdherenceEvaluation e)
+    {
+        static string P(double share) => (share * 100).ToString("0", System.Globalization.CultureInfo.InvariantCulture) + "%";
+        return $"step {e.Step}: shape {P(e.Seen.Shape)}, colour {P(e.Seen.Color)}, background {P(e.Seen.Background)}, " +
+               $"position {P(e.Seen.Position)}, size {P(e.Seen.Size)}, all five {P(e.Seen.AllFive)}; held out: shape {P(e.HeldOut.Shape)}, " +
+               $"colour {P(e.HeldOut.Color)}, position {P(e.HeldOut.Position)} ({e.Seconds:0} s)";
     }
 
     protected override void WriteSamples(string path)

@@ -1,3 +1,4 @@
+using LatentSharp.Schedulers;
 using LatentSharp.Text;
 using LatentSharp.UNet;
 
@@ -38,10 +39,19 @@ public sealed record DiffusionTrainingOptions
     /// <summary><c>epsilon</c> or <c>v_prediction</c>.</summary>
     public string PredictionType { get; init; } = DiffusionObjective.Epsilon;
 
+    /// <summary>
+    /// The noise schedule trained on and exported (its <c>prediction_type</c> is replaced by <see cref="PredictionType"/>);
+    /// null: the base model's, else <see cref="ShapesPresets.Scheduler"/>.
+    /// </summary>
+    public SchedulerConfig? Scheduler { get; init; }
+
     /// <summary>Min-SNR-γ loss weighting (γ = 5 in its paper); null weighs every timestep alike.</summary>
     public double? SnrGamma { get; init; }
 
     public SampleSettings Samples { get; init; } = new();
+
+    /// <summary>Prompt adherence measured during training (shapes data only); off unless <see cref="AdherenceSettings.Every"/> is set.</summary>
+    public AdherenceSettings Evaluation { get; init; } = new();
 
     public OptimizationOptions Optimization { get; init; } = new();
 
@@ -56,6 +66,9 @@ public sealed record DiffusionTrainingOptions
         if (VocabSize < BpeTrainer.BaseVocabSize) throw new LatentSharpException($"the vocabulary needs at least {BpeTrainer.BaseVocabSize} tokens (got {VocabSize})");
         Optimization.Validate();
         Samples.Validate();
+        Evaluation.Validate();
+        if (Scheduler?.RescaleBetasZeroSnr == true && PredictionType == DiffusionObjective.Epsilon)
+            throw new LatentSharpException("a zero-terminal-SNR schedule (rescale_betas_zero_snr) needs v_prediction: at the last timestep there is no signal, so predicting the noise says nothing about the image");
         return this;
     }
 }

@@ -52,6 +52,12 @@ public abstract class Trainer : IDisposable
     /// <summary>Writes the run's sample image for the current weights (the averaged ones when the run keeps an average).</summary>
     protected abstract void WriteSamples(string path);
 
+    /// <summary>Steps between the run's evaluations (also one at the last step); 0: the run has none besides its samples.</summary>
+    protected virtual int EvaluateEvery => 0;
+
+    /// <summary>Measures the current weights (the averaged ones when the run keeps an average) and records the result.</summary>
+    protected virtual void WriteEvaluation() { }
+
     /// <summary>Title of the loss plot.</summary>
     protected abstract string Title { get; }
 
@@ -87,6 +93,7 @@ public abstract class Trainer : IDisposable
     {
         Directory.CreateDirectory(Run.Samples);
         log.TruncateAfter(State.Step);
+        TrainingLog.TruncateAfter(Run.EvalLog, State.Step);
         var clock = new Stopwatch();
         while (State.Step < Options.Steps && !cancel.IsCancellationRequested)
         {
@@ -103,6 +110,7 @@ public abstract class Trainer : IDisposable
                 Loop.LearningRate(step), Throughput()));
             if (State.Step % Options.LogEvery == 0 || State.Step == Options.Steps) WriteLogLine(step);
             if (State.Step % Options.SampleEvery == 0 || State.Step == Options.Steps) Samples();
+            if (EvaluateEvery > 0 && (State.Step % EvaluateEvery == 0 || State.Step == Options.Steps)) Evaluations();
             if (State.Step % Options.CheckpointEvery == 0) Checkpoint();
         }
         Checkpoint();
@@ -123,6 +131,12 @@ public abstract class Trainer : IDisposable
     {
         using var _ = no_grad();
         WriteSamples(Run.SamplePath(State.Step));
+    }
+
+    void Evaluations()
+    {
+        using var _ = no_grad();
+        WriteEvaluation();
     }
 
     void Advance(double loss, double seconds)

@@ -27,7 +27,10 @@ public sealed class TrainingLog
     /// Drops lines past <paramref name="step"/>: a resumed run repeats the steps after its checkpoint, and
     /// their first attempt would otherwise appear twice.
     /// </summary>
-    public void TruncateAfter(long step)
+    public void TruncateAfter(long step) => TruncateAfter(path, step);
+
+    /// <summary>Drops the lines of a JSON-lines log whose "step" is past <paramref name="step"/> (or that do not parse).</summary>
+    public static void TruncateAfter(string path, long step)
     {
         if (!File.Exists(path)) return;
         var kept = File.ReadLines(path).Where(line => StepOf(line) is { } s && s <= step).ToList();

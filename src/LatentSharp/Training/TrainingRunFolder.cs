@@ -7,7 +7,7 @@ namespace LatentSharp.Training;
 /// <summary>
 /// A training run's folder (<c>--out DIR</c>): <c>run.json</c> (what is trained and how — read back by
 /// <c>--resume</c>), <c>checkpoints/</c>, <c>samples/step_NNNNNNN.png</c>, <c>train_log.jsonl</c>,
-/// <c>loss.png</c> and whatever the trainer keeps beside them (tokenizer, latent cache, exported model).
+/// <c>loss.png</c>, <c>eval.jsonl</c> and <c>eval.png</c> (when the run evaluates) and whatever the trainer keeps beside them (tokenizer, latent cache, exported model).
 /// </summary>
 public sealed class TrainingRunFolder
 {
@@ -21,6 +21,8 @@ public sealed class TrainingRunFolder
     public string Samples => Path.Combine(Root, "samples");
     public string LogFile => Path.Combine(Root, "train_log.jsonl");
     public string LossPlot => Path.Combine(Root, "loss.png");
+    public string EvalLog => Path.Combine(Root, "eval.jsonl");
+    public string EvalPlot => Path.Combine(Root, "eval.png");
     public string this[string relative] => Path.Combine(Root, relative);
 
     public bool HasRun => File.Exists(RunFile);

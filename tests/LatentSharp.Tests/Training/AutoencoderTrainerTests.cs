@@ -37,7 +37,7 @@ public class AutoencoderTrainerTests : IDisposable
         Assert.True(history[^1].Loss < 0.75 * history[0].Loss, $"loss went from {history[0].Loss:F4} to {history[^1].Loss:F4}");
         Assert.True(after.Psnr > before.Psnr + 0.5, $"held-out PSNR went from {before.Psnr:F2} to {after.Psnr:F2} dB");
         Assert.NotNull(after.JudgeAgreement);
-        Assert.Single(File.ReadAllLines(trainer.Run[AutoencoderTrainer.EvaluationLog]));
+        Assert.Single(File.ReadAllLines(trainer.Run.EvalLog));
         Assert.True(File.Exists(trainer.Run.SamplePath(60)));
 
         trainer.Export(temp["vae"]);

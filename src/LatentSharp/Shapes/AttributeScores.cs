@@ -1,6 +1,4 @@
-using LatentSharp.Shapes;
-
-namespace LatentSharp.Evaluation;
+namespace LatentSharp.Shapes;
 
 /// <summary>Share of images whose judged attribute matches the prompt, per attribute (0–1).</summary>
 public sealed record AttributeScores(int Images, double Shape, double Color, double Background, double Position, double Size, double AllFive)
