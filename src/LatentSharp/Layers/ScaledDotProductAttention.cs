@@ -32,6 +32,16 @@ public static class ScaledDotProductAttention
         return output.transpose(1, 2).reshape(batch, queries, inner).to_type(dtype).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The attention weights the fused kernel applies, softmax(QKᵀ/√head_dim) in float32: [B, heads, N, M].</summary>
+    public static Tensor Probabilities(Tensor query, Tensor key, long heads)
+    {
+        using var scope = NewDisposeScope();
+        long headDim = query.shape[2] / heads;
+        var q = SplitHeads(query.to_type(ScalarType.Float32), heads, headDim);
+        var k = SplitHeads(key.to_type(ScalarType.Float32), heads, headDim);
+        return (q.matmul(k.transpose(2, 3)) / Math.Sqrt(headDim)).softmax(-1).MoveToOuterDisposeScope();
+    }
+
     static Tensor SplitHeads(Tensor x, long heads, long headDim) =>
         x.view(x.shape[0], x.shape[1], heads, headDim).transpose(1, 2);
 }

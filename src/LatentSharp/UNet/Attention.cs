@@ -35,6 +35,13 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>
+    /// When set, receives the attention probabilities softmax(QKᵀ/√head_dim), [B, heads, N, M], of every forward
+    /// pass (for attention maps, as diffusers' attention processors allow). They are computed beside the fused
+    /// attention, which is unchanged, and disposed when the observer returns.
+    /// </summary>
+    public Action<Tensor>? ProbabilitiesObserver { get; set; }
+
     /// <param name="hiddenStates">[B, N, query_dim] image tokens.</param>
     /// <param name="encoderHiddenStates">[B, M, cross_attention_dim] text tokens, or null for self-attention.</param>
     public override Tensor forward(Tensor hiddenStates, Tensor? encoderHiddenStates)
@@ -45,7 +52,12 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
         using (var query = TokenLinear.Forward(to_q, hiddenStates))
         using (var key = TokenLinear.Forward(to_k, context))
         using (var value = TokenLinear.Forward(to_v, context))
+        {
             attended = ScaledDotProductAttention.Compute(query, key, value, heads, upcast: upcast);
+            if (ProbabilitiesObserver is { } observer)
+                using (var probabilities = ScaledDotProductAttention.Probabilities(query, key, heads))
+                    observer(probabilities);
+        }
         foreach (var layer in to_out) attended = attended.Then(x => layer is Linear linear ? TokenLinear.Forward(linear, x) : layer.forward(x));
         return attended.MoveToOuterDisposeScope();
     }
