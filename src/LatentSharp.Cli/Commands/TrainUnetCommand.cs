@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LatentSharp.Cli.Training;
+using LatentSharp.Schedulers;
 using LatentSharp.Text;
 using LatentSharp.Training;
 using LatentSharp.UNet;
@@ -27,6 +28,15 @@ public sealed class TrainUnetCommand : SdCommand
     readonly Option<int> vocabSize = CliOption.Int("--vocab-size", "byte-pair vocabulary learned from the captions", 1000, BpeTrainer.BaseVocabSize, 49152);
     readonly Option<double> captionDropout = CliOption.Double("--caption-dropout", "share of captions replaced by \"\"", 0.1, 0, 1);
     readonly TextOption<string> predictionType = CliOption.Choice("--prediction-type", "what the U-Net predicts", PredictionTypes, DiffusionObjective.Epsilon);
+    readonly Option<string?> schedulerConfig = CliOption.OptionalString("--scheduler-config",
+        "diffusers scheduler_config.json of the noise schedule to train on and export, e.g. with rescale_betas_zero_snr (default: the base " +
+        "model's, else the shapes preset); its prediction_type is used unless --prediction-type is given", "FILE");
+    readonly Option<int> evalEvery = CliOption.Int("--eval-every",
+        "every N steps (and at the end) the EMA model draws fixed shapes prompts and the shapes judge scores each attribute: RUN/eval.jsonl, RUN/eval.png (0 = off)",
+        0, 0, 100_000_000);
+    readonly Option<int> evalPrompts = CliOption.Int("--eval-prompts", "prompts of the adherence evaluation (balanced over the nine cells, a quarter held-out pairs)",
+        AdherenceProbe.DefaultPrompts, 1, AdherenceProbe.MaxPrompts);
+    readonly Option<int> evalSeeds = CliOption.Int("--eval-seeds", "seeds per prompt of the adherence evaluation", 2, 1, 64);
     readonly Option<double?> snrGamma = CliOption.OptionalDouble("--snr-gamma", "weigh timesteps by Min-SNR-γ (e.g. 5; default: all alike)", 1e-3, 1e6);
     readonly Option<string?> samplePrompts = CliOption.OptionalString("--sample-prompts",
         "prompts of the sample grid, one per line (default: 8 shapes prompts)", "FILE");
@@ -43,12 +53,13 @@ public sealed class TrainUnetCommand : SdCommand
         model also gets a byte-pair vocabulary learned from the captions and a text encoder trained with
         the U-Net; a fine-tuned one keeps its base model's VAE, tokenizer and (frozen) text encoder.
         Every --sample-every steps a grid of fixed prompts is drawn with the EMA weights (RUN/samples/);
+        on the shapes data --eval-every N also scores prompt adherence per attribute (RUN/eval.jsonl, eval.png);
         at the end the EMA weights are exported as a diffusers pipeline folder for `sd generate --model`.
         """)
     {
         foreach (var option in training.Leading) Add(option);
-        foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, snrGamma,
-                     samplePrompts, sampleSteps, guidance }) Add(option);
+        foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, schedulerConfig, snrGamma,
+                     samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds }) Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
 
@@ -63,8 +74,8 @@ public sealed class TrainUnetCommand : SdCommand
         DiffusionTrainer trainer;
         if (resume)
         {
-            training.RejectRunOptions(parse, [vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, snrGamma,
-                samplePrompts, sampleSteps, guidance]);
+            training.RejectRunOptions(parse, [vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, schedulerConfig,
+                snrGamma, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
             trainer = DiffusionTrainer.Resume(output, TrainingConsole.Report);
         }
         else trainer = DiffusionTrainer.Create(output, NewRun(parse), TrainingConsole.Report);
@@ -84,7 +95,16 @@ public sealed class TrainUnetCommand : SdCommand
         }
     }
 
-    DiffusionTrainingOptions NewRun(ParseResult parse) => new()
+    DiffusionTrainingOptions NewRun(ParseResult parse)
+    {
+        var schedule = parse.GetValue(schedulerConfig) is { } file ? ConfigJson.Read<SchedulerConfig>(file) : null;
+        string prediction = !parse.Given(predictionType) && schedule?.PredictionType is { } fromFile ? fromFile : predictionType.Read(parse);
+        if (!PredictionTypes.ContainsKey(prediction))
+            throw new UsageException($"--scheduler-config: prediction_type '{prediction}' cannot be trained ({CliOption.OneOf(PredictionTypes.Keys)})");
+        return NewRun(parse, schedule, prediction);
+    }
+
+    DiffusionTrainingOptions NewRun(ParseResult parse, SchedulerConfig? schedule, string prediction) => new()
     {
         DataFolder = training.DataFolder(parse),
         Preprocessing = training.Preprocessing(parse),
@@ -95,13 +115,18 @@ public sealed class TrainUnetCommand : SdCommand
         TextEncoder = parse.GetValue(textEncoderConfig) is { } text ? ConfigJson.Read<ClipTextConfig>(text) : null,
         VocabSize = parse.GetValue(vocabSize),
         CaptionDropout = parse.GetValue(captionDropout),
-        PredictionType = predictionType.Read(parse),
+        PredictionType = prediction,
+        Scheduler = schedule,
         SnrGamma = parse.GetValue(snrGamma),
         Samples = new SampleSettings
         {
             Prompts = parse.GetValue(samplePrompts) is { } file ? ReadPrompts(file) : null,
             Steps = parse.GetValue(sampleSteps),
             GuidanceScale = parse.GetValue(guidance),
+        },
+        Evaluation = new AdherenceSettings
+        {
+            Every = parse.GetValue(evalEvery), Prompts = parse.GetValue(evalPrompts), Seeds = parse.GetValue(evalSeeds),
         },
         Optimization = training.Optimization(parse),
     };

@@ -47,6 +47,25 @@ public class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void EvaluatesAdherenceAndTrainsTheGivenScheduleFromTheCommandLine()
+    {
+        TinyTraining.VaeFolder(temp["vae"]);
+        var schedule = LatentSharp.Training.ShapesPresets.Scheduler("v_prediction") with { RescaleBetasZeroSnr = true };
+        File.WriteAllText(temp["scheduler.json"], schedule.ToJson());
+        Assert.Equal(0, Program.Main(["train", "unet", .. Tiny("--out", temp["run"], "--vae", temp["vae"], "--unet-config", temp["unet.json"],
+            "--text-encoder-config", temp["text.json"], "--vocab-size", "600", "--scheduler-config", temp["scheduler.json"],
+            "--eval-every", "1", "--eval-prompts", "2", "--eval-seeds", "1")]));
+        Assert.Equal(2, File.ReadAllLines(temp["run/eval.jsonl"]).Length);
+        Assert.True(File.Exists(temp["run/eval.png"]));
+        string exported = File.ReadAllText(temp["run/model/scheduler/scheduler_config.json"]);
+        Assert.Contains("\"v_prediction\"", exported);
+        Assert.Contains("\"rescale_betas_zero_snr\": true", exported);
+        // The schedule's prediction type against an explicit --prediction-type epsilon: zero SNR cannot train ε.
+        Assert.Equal(1, Program.Main(["train", "unet", .. Tiny("--out", temp["run2"], "--vae", temp["vae"], "--scheduler-config", temp["scheduler.json"],
+            "--prediction-type", "epsilon")]));
+    }
+
+    [Fact]
     public void ResumeTakesTheRunsOwnSettings()
     {
         Assert.Equal(2, Program.Main(["train", "unet", "--out", temp["run"], "--resume", "--steps", "5"]));
@@ -57,6 +76,7 @@ public class TrainCommandTests : IDisposable
     [InlineData("--prediction-type", "sample")]
     [InlineData("--export-dtype", "int8")]
     [InlineData("--caption-dropout", "2")]
+    [InlineData("--eval-every", "-1")]
     public void BadOptionsAreUsageErrors(string option, string value) =>
         Assert.Equal(2, Program.Main(["train", "unet", .. Tiny("--out", temp["run"], "--vae", temp["vae"], option, value)]));
 
