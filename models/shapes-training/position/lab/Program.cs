@@ -1,0 +1,170 @@
+// Position lab: scratch tools for issue 12 (data variants, training from a spec, attention maps, probes).
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using LatentSharp;
+using LatentSharp.Checkpoints;
+using LatentSharp.Imaging;
+using LatentSharp.Pipelines;
+using LatentSharp.Shapes;
+using LatentSharp.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (Environment.GetEnvironmentVariable("LAB_THREADS") is { } t) torch.set_num_threads(int.Parse(t));
+switch (args[0])
+{
+    case "data-position": DataVariants.PositionOnly(args[1], int.Parse(args[2])); break;
+    case "data-always-position": DataVariants.AlwaysPosition(args[1], args[2]); break;
+    case "train": Train.Run(args[1], args.Length > 2 ? args[2] : null, args.Length > 3 ? args[3] : null); break;
+    case "adherence": Train.Adherence(args[1]); break;
+    case "attn": AttentionMaps.Run(args[1], args[2]); break;
+    case "seedlock": Probes.SeedLock(args[1], int.Parse(args[2])); break;
+    case "posacc": { using var pl = StableDiffusionPipeline.Load(args[1]); Console.WriteLine(JsonSerializer.Serialize(PositionProbe.Score(pl, int.Parse(args[2])))); break; }
+    case "leakgen": Probes.LeakGen(args[1], int.Parse(args[2])); break;
+    case "leak": Probes.Leak(args[1], args[2]); break;
+    default: throw new ArgumentException(args[0]);
+}
+
+static class DataVariants
+{
+    /// One shape, colour, size and background; only the cell (and the jitter) varies; captions as usual.
+    public static void PositionOnly(string output, int count)
+    {
+        Directory.CreateDirectory(output);
+        var meta = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            var random = DeterministicRandom.ForItem(99, (ulong)i);
+            var spec = new ShapeSpec(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, ShapeSize.Large, random.Pick(ShapesVocabulary.Positions));
+            double side = random.Uniform(ShapesDataset.LargeMin, ShapesDataset.LargeMax);
+            var geometry = ShapesDataset.PlaceInCell(spec.Position, Math.Round(side * 4) / 4, random.Uniform(-3, 3), random.Uniform(-3, 3));
+            string caption = ShapesCaptions.Compose(spec, random);
+            var image = ShapesDataset.Render(spec, geometry);
+            string file = $"{i:D5}.png";
+            PngWriter.Write(Path.Combine(output, file), image);
+            meta.Append(JsonSerializer.Serialize(new Dictionary<string, string> { ["file_name"] = file, ["text"] = caption, ["position"] = ShapesVocabulary.Slug(spec.Position) })).Append('\n');
+        }
+        File.WriteAllText(Path.Combine(output, "metadata.jsonl"), meta.ToString());
+    }
+
+    /// Same images (symlinked); a caption that leaves the position out is replaced by the canonical caption.
+    public static void AlwaysPosition(string source, string output)
+    {
+        Directory.CreateDirectory(output);
+        var lines = new StringBuilder();
+        int replaced = 0;
+        foreach (var line in File.ReadLines(Path.Combine(source, "metadata.jsonl")))
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
+            string file = node["file_name"]!.GetValue<string>();
+            var spec = new ShapeSpec(ShapesVocabulary.ParseShape(node["shape"]!.GetValue<string>()), ShapesVocabulary.ParseColor(node["color"]!.GetValue<string>()),
+                ShapesVocabulary.ParseColor(node["background"]!.GetValue<string>()), ShapesVocabulary.ParseSize(node["size"]!.GetValue<string>()),
+                ShapesVocabulary.ParsePosition(node["position"]!.GetValue<string>()));
+            string text = node["text"]!.GetValue<string>();
+            if (!NamesPosition(text)) { node["text"] = spec.CanonicalCaption; replaced++; }
+            string link = Path.Combine(output, file);
+            if (!File.Exists(link)) File.CreateSymbolicLink(link, Path.Combine(source, file));
+            lines.Append(node.ToJsonString()).Append('\n');
+        }
+        File.WriteAllText(Path.Combine(output, "metadata.jsonl"), lines.ToString());
+        Console.WriteLine($"{replaced} captions without a position replaced by the canonical caption");
+    }
+
+    static bool NamesPosition(string text) =>
+        new[] { "top", "bottom", "left", "right", "center", "centered", "middle" }.Any(w => text.Split(' ', ',').Contains(w));
+}
+
+static class Train
+{
+    /// Creates RUN from SPEC (DiffusionTrainingOptions as JSON), or resumes it; LATENTS_FROM copies the latent cache and tokenizer of a run on the same data.
+    public static void Run(string run, string? specPath, string? latentsFrom)
+    {
+        Action<string> report = m => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {m}");
+        DiffusionTrainer trainer;
+        if (File.Exists(Path.Combine(run, "run.json"))) trainer = DiffusionTrainer.Resume(run, report);
+        else
+        {
+            var spec = JsonSerializer.Deserialize<DiffusionTrainingOptions>(File.ReadAllText(specPath!), ConfigJson.Options)!;
+            if (latentsFrom != null)
+            {
+                Directory.CreateDirectory(run);
+                File.Copy(Path.Combine(latentsFrom, "latents.safetensors"), Path.Combine(run, "latents.safetensors"));
+                CopyDir(Path.Combine(latentsFrom, "tokenizer"), Path.Combine(run, "tokenizer"));
+                new TrainingRunFolder(run).Update(spec, DiffusionTrainer.Kind);
+                trainer = DiffusionTrainer.Resume(run, report);
+            }
+            else trainer = DiffusionTrainer.Create(run, spec, report);
+        }
+        using (trainer)
+        {
+            using var stop = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+            using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            int probeEvery = int.Parse(Environment.GetEnvironmentVariable("LAB_POSITION_PROBE") ?? "0");
+            var outcome = trainer.Train(p =>
+            {
+                if (p.Step % 50 == 0) report($"step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} {p.ExamplesPerSecond:F1} samples/s");
+                if (probeEvery > 0 && (p.Step % probeEvery == 0 || p.Step == p.TotalSteps)) PositionProbe.DuringTraining(trainer, run, p.Step);
+            }, stop.Token);
+            report($"{outcome} at step {trainer.State.Step}, {trainer.State.TrainingSeconds:F0} s of training");
+            if (outcome == TrainingOutcome.Completed && !Directory.Exists(Path.Combine(run, "model"))) trainer.Export(Path.Combine(run, "model"));
+        }
+    }
+
+    public static void Adherence(string run)
+    {
+        using var trainer = DiffusionTrainer.Resume(run);
+        var e = trainer.EvaluateAdherence();
+        Console.WriteLine(JsonSerializer.Serialize(e, ConfigJson.Options));
+    }
+
+    static void CopyDir(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+    }
+}
+
+static class PositionProbe
+{
+    /// The position-only data's prompt ("a large red circle ... on a blue background") for all nine cells over several seeds.
+    public static Dictionary<string, double> Score(StableDiffusionPipeline pipeline, int seeds)
+    {
+        int correct = 0, total = 0, modal = 0, found = 0;
+        for (int seed = 1; seed <= seeds; seed++)
+        {
+            var cells = new List<GridPosition>();
+            foreach (var position in ShapesVocabulary.Positions)
+            {
+                var spec = new ShapeSpec(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, ShapeSize.Large, position);
+                using var result = pipeline.Generate(new GenerationRequest { Prompt = spec.CanonicalCaption, Steps = 25, GuidanceScale = 5, Seed = seed * 1000, Scheduler = "dpmpp_2m" });
+                var v = ShapesJudge.Judge(result.Images[0]);
+                total++;
+                if (!v.Found) continue;
+                found++;
+                cells.Add(v.Position);
+                if (v.Position == position) correct++;
+            }
+            modal += cells.GroupBy(c => c).Select(g => g.Count()).DefaultIfEmpty(0).Max();
+        }
+        return new() { ["position"] = correct / (double)total, ["seed_modal_cell"] = modal / (double)total, ["found"] = found / (double)total };
+    }
+
+    public static void DuringTraining(DiffusionTrainer trainer, string run, long step)
+    {
+        var copy = typeof(Trainer).GetMethod("CopyWeightsForInference", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        var weights = typeof(DiffusionTrainer).GetField("inferenceWeights", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(trainer);
+        copy.Invoke(trainer, [weights]);
+        using var _ = no_grad();
+        var pipeline = new StableDiffusionPipeline(trainer.Model, LatentSharp.Text.ClipTokenizer.FromFolder(Path.Combine(run, "tokenizer")));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var scores = Score(pipeline, 4);
+        scores["step"] = step;
+        scores["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+        File.AppendAllText(Path.Combine(run, "position.jsonl"), JsonSerializer.Serialize(scores) + "\n");
+        Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] position probe: {JsonSerializer.Serialize(scores)}");
+    }
+}

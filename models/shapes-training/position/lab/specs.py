@@ -1,0 +1,29 @@
+import json, sys, copy
+UNET = {"_class_name": "UNet2DConditionModel", "sample_size": 16, "block_out_channels": [64, 128, 128],
+        "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+        "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
+        "layers_per_block": 1, "attention_head_dim": 4, "cross_attention_dim": 128, "norm_num_groups": 32}
+SCHED = {"_class_name": "DPMSolverMultistepScheduler", "_diffusers_version": "0.27.2", "num_train_timesteps": 1000,
+         "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear", "prediction_type": "epsilon",
+         "timestep_spacing": "trailing", "steps_offset": 1, "use_karras_sigmas": False, "clip_sample": False, "thresholding": False,
+         "algorithm_type": "dpmsolver++", "solver_order": 2, "solver_type": "midpoint", "lower_order_final": True}
+def spec(data, steps, batch=32, lr=1e-3, pred="epsilon", zero=False, gamma=5, unet=None, evaluate=0, text=None, warmup=200):
+    s = copy.deepcopy(SCHED); s["prediction_type"] = pred
+    if zero: s["rescale_betas_zero_snr"] = True
+    o = {"data_folder": data, "vae": "/root/runs/vae-shipped/vae", "unet": unet or UNET, "prediction_type": pred,
+         "snr_gamma": gamma, "scheduler": s, "caption_dropout": 0.1,
+         "samples": {"steps": 25, "guidance_scale": 5, "seed": 0},
+         "evaluation": {"every": evaluate},
+         "optimization": {"steps": steps, "batch_size": batch, "learning_rate": lr, "warmup_steps": warmup, "seed": 0,
+                          "log_every": 50, "sample_every": 1000000 if steps < 100000 else steps, "checkpoint_every": 250}}
+    if text: o["text_encoder"] = text
+    return o
+def write(name, o):
+    json.dump(o, open(f"/root/runs/specs/{name}.json", "w"), indent=1)
+P = "/root/runs/data/position"; F = "/root/runs/data/shapes"
+write("P0-baseline", spec(P, 800))
+write("P1-zerosnr-v", spec(P, 800, pred="v_prediction", zero=True))
+SMALL = dict(UNET, block_out_channels=[32, 64, 64])
+write("P0s-baseline", spec(P, 600, batch=16, unet=SMALL))
+write("P1s-zerosnr-v", spec(P, 600, batch=16, unet=SMALL, pred="v_prediction", zero=True))
+write("P2s-zerosnr-v-nominsnr", spec(P, 600, batch=16, unet=SMALL, pred="v_prediction", zero=True, gamma=None))
