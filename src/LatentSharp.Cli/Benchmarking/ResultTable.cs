@@ -1,9 +1,8 @@
 using System.Globalization;
-using System.Text;
 
 namespace LatentSharp.Cli.Benchmarking;
 
-/// <summary>Benchmark results as a plain-text table: medians, with minimums in brackets where they matter.</summary>
+/// <summary>Benchmark results as a table: medians, with minimums in brackets where they matter.</summary>
 public static class ResultTable
 {
     static readonly (string Header, Func<BenchResult, string> Cell)[] Columns =
@@ -26,15 +25,15 @@ public static class ResultTable
         ("load avg", r => r.LoadAverage.Split(' ')[0]),
     ];
 
-    public static string Format(IReadOnlyList<BenchResult> results)
+    public const string Note = "times: median (min) over the repeats; GFLOP/s from the medians; * = fell back to fp32 (no native bf16)";
+
+    /// <summary>The results as a table (model, size, precision and threads left-aligned; numbers right-aligned), then the note.</summary>
+    public static void Write(IReadOnlyList<BenchResult> results, TextWriter? writer = null)
     {
-        var rows = results.Select(r => Columns.Select(c => c.Cell(r)).ToArray()).Prepend(Columns.Select(c => c.Header).ToArray()).ToList();
-        int[] widths = Enumerable.Range(0, Columns.Length).Select(i => rows.Max(row => row[i].Length)).ToArray();
-        var text = new StringBuilder();
-        foreach (var row in rows)
-            text.AppendLine(string.Join("  ", row.Select((cell, i) => i < 4 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))).TrimEnd());
-        text.AppendLine("times: median (min) over the repeats; GFLOP/s from the medians; * = fell back to fp32 (no native bf16)");
-        return text.ToString();
+        var table = ConsoleTable.Create(Columns.Select(c => c.Header), leftAligned: 4);
+        foreach (var result in results) table.AddCells(Columns.Select(c => c.Cell(result)));
+        ConsoleTable.Write(table, writer);
+        (writer ?? Console.Out).WriteLine(Note);
     }
 
     static string Seconds(double? value) => Number(value, "0.00");

@@ -60,7 +60,8 @@ public sealed class BenchCommand : SdCommand
             if (settings.Sizes.Count != 1 || settings.Precisions.Count != 1)
                 throw new UsageException("--in-process measures one configuration: give one --size and one --precision");
             var result = new ConfigurationBench(settings, line => Console.Error.WriteLine(line)).Run(settings.Sizes[0], settings.Precisions[0]);
-            Console.WriteLine(json ? result.ToJson() : ResultTable.Format([result]));
+            if (json) Console.WriteLine(result.ToJson());
+            else ResultTable.Write([result]);
             return 0;
         }
         var results = new List<BenchResult>();
@@ -71,7 +72,7 @@ public sealed class BenchCommand : SdCommand
                 results.Add(result);
                 if (json) Console.WriteLine(result.ToJson());
             }
-        if (!json) Console.Write(ResultTable.Format(results));
+        if (!json) ResultTable.Write(results);
         return 0;
     }
 

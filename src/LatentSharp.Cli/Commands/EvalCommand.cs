@@ -47,8 +47,7 @@ public sealed class EvalCommand : SdCommand
         string outDir = parse.GetValue(output) ?? Path.Combine("outputs", $"eval-{DateTime.Now:yyyyMMdd-HHmmss}");
         string modelPath = parse.GetValue(model) ?? DefaultModel.Locate();
 
-        Console.Error.WriteLine($"loading {modelPath}");
-        using var pipeline = StableDiffusionPipeline.Load(modelPath);
+        using var pipeline = ModelLoading.Load(modelPath);
         var judgeCheck = ShapesEvaluation.JudgeOnGroundTruth();
         Console.Error.WriteLine($"judge on 1000 ground-truth images: shape {judgeCheck.Shape:P1}, colour {judgeCheck.Color:P1}, " +
                                 $"background {judgeCheck.Background:P1}, position {judgeCheck.Position:P1}, size {judgeCheck.Size:P1}");
@@ -68,7 +67,13 @@ public sealed class EvalCommand : SdCommand
         PngWriter.Write(Path.Combine(outDir, "samples.png"), EvalFigures.SampleGrid(results[0]));
         if (scales.Length > 1) WriteSweep(pipeline, report, gridPrompt, settings, outDir);
 
-        Console.Write(report.ToMarkdownTable());
+        if (Terminal.OutputIsInteractive)
+        {
+            var table = ConsoleTable.Create(EvalReport.TableColumns);
+            foreach (var row in report.TableRows()) table.AddCells(row);
+            ConsoleTable.Write(table);
+        }
+        else Console.Write(report.ToMarkdownTable()); // in a pipe or log: the markdown of guidance.md
         Console.WriteLine($"wrote {outDir}/report.json, samples.png{(scales.Length > 1 ? ", guidance.md, guidance.png, guidance_grid.png" : "")}");
         return 0;
     }

@@ -19,19 +19,20 @@ public sealed class InfoCommand : SdCommand
     {
         string file = parse.GetValue(path)!;
         if (Path.GetExtension(file).Equals(".png", StringComparison.OrdinalIgnoreCase)) return DescribeImage(file);
-        Describe(file, Console.Out);
+        Describe(file);
         return 0;
     }
 
-    /// <summary>Writes the description of the model at <paramref name="path"/>.</summary>
-    public static void Describe(string path, TextWriter output)
+    /// <summary>Writes the description of the model at <paramref name="path"/> (default: to stdout).</summary>
+    public static void Describe(string path, TextWriter? output = null)
     {
         using var checkpoint = StableDiffusionCheckpoint.Open(path);
         var components = checkpoint.Summarize();
         var configs = checkpoint.Configs;
         string generation = checkpoint.Kind.DisplayName();
         string format = checkpoint.IsSingleFile ? "single-file checkpoint" : "diffusers folder";
-        output.WriteLine($"{checkpoint.Name}: {generation}, {format} ({Path.GetFullPath(path)})");
+        var writer = output ?? Console.Out;
+        writer.WriteLine($"{checkpoint.Name}: {generation}, {format} ({Path.GetFullPath(path)})");
 
         var text = configs.TextEncoder;
         var unet = configs.Unet;
@@ -50,18 +51,21 @@ public sealed class InfoCommand : SdCommand
         };
         if (configs.TextEncoder2 is { } second)
             settings[DiffusersLayout.TextEncoder2.Folder] = TextEncoder(second) + $", projection {second.ProjectionDim}";
-        int classWidth = components.Max(c => c.ClassName.Length);
+        var table = ConsoleTable.Create(["component", "class", "parameters", "stored as", "settings"], leftAligned: 2);
+        table.Columns[3].Alignment = Spectre.Console.Justify.Left;
+        table.Columns[4].Alignment = Spectre.Console.Justify.Left;
         foreach (var c in components)
-            output.WriteLine($"  {c.Name,-14}  {c.ClassName.PadRight(classWidth)}  {Parameters(c.Parameters),18}  {Dtypes(c.StoredDtypes),-8}  {settings[c.Name]}");
+            table.AddCells([c.Name, c.ClassName, Parameters(c.Parameters), Dtypes(c.StoredDtypes), settings[c.Name]]);
+        ConsoleTable.Write(table, output);
 
         string schedulerClass = DiffusersLayout.SchedulerClass(configs.SchedulerConfigJson, path);
         string prediction = DiffusersLayout.StringField(configs.SchedulerConfigJson, "prediction_type", path) ?? "epsilon";
-        output.WriteLine($"  {"scheduler",-14}  {schedulerClass}, prediction {prediction}");
-        output.WriteLine($"  {"tokenizer",-14}  {checkpoint.TokenizerPath ?? "none found (single files need a CLIP tokenizer folder or the Hugging Face cache)"}");
+        writer.WriteLine($"{"scheduler",-12}  {schedulerClass}, prediction {prediction}");
+        writer.WriteLine($"{"tokenizer",-12}  {checkpoint.TokenizerPath ?? "none found (single files need a CLIP tokenizer folder or the Hugging Face cache)"}");
         if (checkpoint.Kind == StableDiffusionKind.Sdxl)
         {
-            output.WriteLine($"  {"tokenizer_2",-14}  {checkpoint.Tokenizer2Path ?? (checkpoint.TokenizerPath is null ? "none found" : "the tokenizer's files, padding with \"!\"")}");
-            output.WriteLine($"  {"conditioning",-14}  negative prompt not given → {(configs.ForceZerosForEmptyPrompt ? "zeros (force_zeros_for_empty_prompt)" : "the empty prompt")}");
+            writer.WriteLine($"{"tokenizer_2",-12}  {checkpoint.Tokenizer2Path ?? (checkpoint.TokenizerPath is null ? "none found" : "the tokenizer's files, padding with \"!\"")}");
+            writer.WriteLine($"{"conditioning",-12}  negative prompt not given → {(configs.ForceZerosForEmptyPrompt ? "zeros (force_zeros_for_empty_prompt)" : "the empty prompt")}");
         }
     }
 
@@ -79,7 +83,7 @@ public sealed class InfoCommand : SdCommand
     }
 
     static string Parameters(long n) =>
-        (n >= 1_000_000 ? $"{n / 1e6:0.0}M" : $"{n / 1e3:0.0}K").PadLeft(7) + " params";
+        (n >= 1_000_000 ? $"{n / 1e6:0.0}M" : $"{n / 1e3:0.0}K") + " params";
 
     static string Dtypes(IReadOnlyList<string> stored) => string.Join("+", stored.Select(d => d switch
     {

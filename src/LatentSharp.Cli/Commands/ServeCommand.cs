@@ -35,9 +35,7 @@ public sealed class ServeCommand : SdCommand
     protected override int Run(ParseResult parse)
     {
         var (options, modelPath, tokenizerPath) = Read(parse);
-        Console.Error.WriteLine($"loading {modelPath}");
-        using var pipeline = StableDiffusionPipeline.Load(modelPath, tokenizerPath: tokenizerPath);
-        pipeline.Warn = message => Console.Error.WriteLine($"warning: {message}");
+        using var pipeline = ModelLoading.Load(modelPath, tokenizer: tokenizerPath);
         return Serve(pipeline, options).GetAwaiter().GetResult();
     }
 

@@ -3,77 +3,95 @@ using System.Globalization;
 
 namespace LatentSharp.Cli;
 
+/// <summary>What a <see cref="ProgressBar"/> counts: items (steps, images; rate in it/s) or bytes (downloads; MB/s).</summary>
+public enum ProgressUnit { Items, Bytes }
+
 /// <summary>
-/// A one-line progress bar on stderr: "label  [#####.....]  12/25  3.41 it/s  ETA 0:04  loss 0.123".
-/// Redrawn in place on a terminal (at most ~10 times a second); when stderr is redirected (logs, CI)
-/// it prints a plain line every few seconds instead, so log files stay readable.
+/// A progress bar on stderr with rate and ETA, for anything that takes more than a few seconds: sampling, training,
+/// loading, downloads. On a terminal it is a Spectre.Console live bar (several at once stack); when stderr is redirected
+/// (logs, CI) it prints a plain line every few seconds instead, so log files stay readable. Report from any thread.
 /// </summary>
+/// <example><code>
+/// using var bar = new ProgressBar("download unet", totalBytes, unit: ProgressUnit.Bytes);
+/// bar.Report(bytesSoFar);
+/// </code></example>
 public sealed class ProgressBar : IDisposable
 {
     readonly string label;
-    readonly long total;
+    readonly ProgressUnit unit;
+    readonly long startCount;
     readonly Stopwatch clock = Stopwatch.StartNew();
-    readonly bool interactive = !Console.IsErrorRedirected;
-    readonly TimeSpan redrawEvery;
-    TimeSpan lastDraw = TimeSpan.MinValue;
-    long done, startCount, drawnDone = -1;
-    string extra = "";
+    readonly LiveProgress.Row? live;
+    readonly TimeSpan logEvery = TimeSpan.FromSeconds(10);
+    TimeSpan lastLog = TimeSpan.MinValue;
+    long total, done, loggedDone = -1;
+    string status = "";
     bool finished;
 
-    public ProgressBar(string label, long total, long startAt = 0)
+    /// <param name="total">The count at completion; 0 or less: not known yet (set <see cref="Total"/> later).</param>
+    /// <param name="startAt">Where a resumed job starts (the rate counts only what this run did).</param>
+    public ProgressBar(string label, long total, long startAt = 0, ProgressUnit unit = ProgressUnit.Items)
     {
         this.label = label;
-        this.total = Math.Max(1, total);
+        this.unit = unit;
+        this.total = total;
         done = startCount = startAt;
-        redrawEvery = interactive ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(10);
-        Draw(force: true);
+        if (Terminal.ErrorIsInteractive) live = LiveProgress.Add(label, total, startAt, unit);
+        else Log(force: true);
+    }
+
+    /// <summary>The count at completion; 0 while unknown (the bar then shows activity without a fraction).</summary>
+    public long Total
+    {
+        get => total;
+        set
+        {
+            total = value;
+            live?.SetTotal(value);
+        }
     }
 
     /// <summary>Marks progress; <paramref name="status"/> is shown after the rate (a loss, say).</summary>
     public void Report(long completed, string? status = null)
     {
-        done = Math.Min(completed, total);
-        if (status != null) extra = status;
-        Draw(force: done == total);
+        done = total > 0 ? Math.Min(completed, total) : completed;
+        if (status != null) this.status = status;
+        if (live != null) live.Report(done, this.status);
+        else Log(force: total > 0 && done == total);
     }
 
     public void Increment(string? status = null) => Report(done + 1, status);
 
-    public double ItemsPerSecond => (done - startCount) / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+    /// <summary>Items (or bytes) per second since this bar started.</summary>
+    public double Rate => (done - startCount) / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
 
     public TimeSpan Elapsed => clock.Elapsed;
 
-    void Draw(bool force)
+    void Log(bool force)
     {
-        if (!force && clock.Elapsed - lastDraw < redrawEvery) return;
-        if (force && !interactive && drawnDone == done) return;
-        lastDraw = clock.Elapsed;
-        drawnDone = done;
-        double rate = ItemsPerSecond;
-        string eta = rate > 0 && done < total ? Format(TimeSpan.FromSeconds((total - done) / rate)) : "-";
-        string rateText = rate >= 1 || rate == 0
-            ? $"{rate.ToString("F2", CultureInfo.InvariantCulture)} it/s"
-            : $"{(1 / rate).ToString("F2", CultureInfo.InvariantCulture)} s/it";
-        const int width = 24;
-        int filled = (int)(width * done / total);
-        string line = $"{label} [{new string('#', filled)}{new string('.', width - filled)}] {done}/{total} {rateText} " +
-                      $"ETA {eta} {Format(clock.Elapsed)}{(extra.Length > 0 ? "  " + extra : "")}";
-        if (interactive) Console.Error.Write("\r" + line.PadRight(Math.Max(line.Length, SafeWidth() - 1)));
-        else Console.Error.WriteLine(line);
+        if (!force && clock.Elapsed - lastLog < logEvery) return;
+        if (force && loggedDone == done) return;
+        lastLog = clock.Elapsed;
+        loggedDone = done;
+        Console.Error.WriteLine(LogLine());
     }
 
-    static int SafeWidth()
+    /// <summary>"sampling 12/25 3.41 it/s ETA 0:04 0:03  loss 0.123": one line of a log.</summary>
+    string LogLine()
     {
-        try { return Console.WindowWidth; } catch (IOException) { return 80; }
+        double rate = Rate;
+        string eta = rate > 0 && total > 0 && done < total ? ProgressText.Duration(TimeSpan.FromSeconds((total - done) / rate)) : "-";
+        string count = total > 0 ? $"{ProgressText.Amount(done, unit)}/{ProgressText.Amount(total, unit)}" : ProgressText.Amount(done, unit);
+        string percent = total > 0 ? $" {(100.0 * done / total).ToString("0", CultureInfo.InvariantCulture)}%" : "";
+        return $"{label}{percent} {count} {ProgressText.Rate(rate, unit)} ETA {eta} {ProgressText.Duration(clock.Elapsed)}" +
+               (status.Length > 0 ? "  " + status : "");
     }
-
-    static string Format(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss") : t.ToString(@"m\:ss");
 
     public void Dispose()
     {
         if (finished) return;
         finished = true;
-        Draw(force: true);
-        if (interactive) Console.Error.WriteLine();
+        if (live != null) live.Finish(done, status);
+        else Log(force: true);
     }
 }

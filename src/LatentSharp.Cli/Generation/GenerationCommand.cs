@@ -36,10 +36,7 @@ public abstract class GenerationCommand : SdCommand
 
         TorchRuntime.Configure();
         var clock = Stopwatch.StartNew();
-        Console.Error.WriteLine($"loading {modelPath}");
-        using var pipeline = StableDiffusionPipeline.Load(modelPath, precision, tokenizer,
-            notice => Console.Error.WriteLine($"note: {notice}"));
-        pipeline.Warn = message => Console.Error.WriteLine($"warning: {message}");
+        using var pipeline = ModelLoading.Load(modelPath, precision, tokenizer);
         pipeline.VaeTiling = VaeTileOption.Read(parse.GetValue(Shared.VaeTile));
         using var initialLatents = initLatents is { } file ? ReadInitialLatents(file) : null;
         request = request with { InitialLatents = initialLatents };
@@ -69,7 +66,7 @@ public abstract class GenerationCommand : SdCommand
                 Console.WriteLine($"wrote {tensorsPath} (latents, image)");
             }
         }
-        Console.Error.WriteLine($"done in {clock.Elapsed.TotalSeconds:0.0} s");
+        Terminal.Note($"done in {clock.Elapsed.TotalSeconds:0.0} s");
         return 0;
     }
 

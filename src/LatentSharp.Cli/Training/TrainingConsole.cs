@@ -25,7 +25,7 @@ public static class TrainingConsole
         void RequestStop()
         {
             if (stop.IsCancellationRequested) return;
-            Console.Error.WriteLine($"\n{label}: stopping after this step and writing a checkpoint (Ctrl-C again to abort)");
+            Terminal.Note($"{label}: stopping after this step and writing a checkpoint (Ctrl-C again to abort)");
             stop.Cancel();
         }
         ConsoleCancelEventHandler onCtrlC = (_, e) =>
@@ -63,5 +63,5 @@ public static class TrainingConsole
     }
 
     /// <summary>Prints a library message (data counts, the vocabulary learned, ...).</summary>
-    public static void Report(string message) => Console.WriteLine(message);
+    public static void Report(string message) => Terminal.WriteLine(message);
 }

@@ -233,8 +233,9 @@ public sealed class StableDiffusionCheckpoint : IDisposable
     /// A VAE whose config says force_upcast is kept in float32 when float16 is asked for, as diffusers upcasts
     /// it to decode and encode (SDXL's VAE overflows in float16); bfloat16 has float32's range and is kept.
     /// </remarks>
+    /// <param name="progress">Called after each tensor read, with the stored bytes read so far and in all.</param>
     /// <returns>Frozen (no gradients) models in eval mode.</returns>
-    public StableDiffusionModel Load(ScalarType dtype = ScalarType.Float32)
+    public StableDiffusionModel Load(ScalarType dtype = ScalarType.Float32, Action<LoadProgress>? progress = null)
     {
         ClipTextModel? text = null;
         ClipTextModelWithProjection? text2 = null;
@@ -243,16 +244,16 @@ public sealed class StableDiffusionCheckpoint : IDisposable
         try
         {
             text = new ClipTextModel(Configs.TextEncoder, META);
-            WeightLoader.Load(text, TextEncoderWeights, dtype);
-            if (Configs.TextEncoder2 is { } second)
-            {
-                text2 = new ClipTextModelWithProjection(second, META);
-                WeightLoader.Load(text2, TextEncoder2Weights!, dtype);
-            }
             unet = new UNet2DConditionModel(Configs.Unet, META);
-            WeightLoader.Load(unet, UnetWeights, dtype);
             vae = new AutoencoderKL(Configs.Vae, META);
-            WeightLoader.Load(vae, VaeWeights, VaeDType(Configs.Vae, dtype));
+            if (Configs.TextEncoder2 is { } second) text2 = new ClipTextModelWithProjection(second, META);
+            long total = WeightLoader.StoredBytes(text, TextEncoderWeights) + WeightLoader.StoredBytes(unet, UnetWeights)
+                         + WeightLoader.StoredBytes(vae, VaeWeights) + (text2 is null ? 0 : WeightLoader.StoredBytes(text2, TextEncoder2Weights!)), read = 0;
+            Action<long>? onRead = progress is null ? null : bytes => progress(new LoadProgress(read += bytes, total));
+            WeightLoader.Load(text, TextEncoderWeights, dtype, onRead);
+            if (text2 is not null) WeightLoader.Load(text2, TextEncoder2Weights!, dtype, onRead);
+            WeightLoader.Load(unet, UnetWeights, dtype, onRead);
+            WeightLoader.Load(vae, VaeWeights, VaeDType(Configs.Vae, dtype), onRead);
             return new StableDiffusionModel(Configs, text, unet, vae, Name, Path, TokenizerPath, text2, Tokenizer2Path);
         }
         catch

@@ -70,18 +70,21 @@ public sealed class StableDiffusionModel : IDisposable
     /// <param name="dtype">Parameter dtype (weights are converted while reading, one tensor at a time).</param>
     /// <param name="tokenizerPath">A CLIP tokenizer folder, overriding the model's own or the one looked up in the Hugging Face cache.</param>
     /// <returns>Frozen models (no gradients) in eval mode.</returns>
-    public static StableDiffusionModel Load(string path, ScalarType dtype = ScalarType.Float32, string? tokenizerPath = null)
+    /// <param name="progress">Called after each tensor read (stored bytes read so far and in all), for a progress bar.</param>
+    public static StableDiffusionModel Load(string path, ScalarType dtype = ScalarType.Float32, string? tokenizerPath = null,
+        Action<LoadProgress>? progress = null)
     {
         using var checkpoint = StableDiffusionCheckpoint.Open(path, tokenizerPath, dtype);
-        return checkpoint.Load(dtype);
+        return checkpoint.Load(dtype, progress);
     }
 
     /// <summary>
     /// Loads in a <see cref="Performance.Precision"/>: bf16 on a CPU without native bf16 falls back to fp32,
     /// and <paramref name="notice"/> receives one line saying so.
     /// </summary>
-    public static StableDiffusionModel Load(string path, Precision precision, string? tokenizerPath = null, Action<string>? notice = null) =>
-        Load(path, Resolve(precision, notice).DType(), tokenizerPath);
+    public static StableDiffusionModel Load(string path, Precision precision, string? tokenizerPath = null, Action<string>? notice = null,
+        Action<LoadProgress>? progress = null) =>
+        Load(path, Resolve(precision, notice).DType(), tokenizerPath, progress);
 
     /// <summary>A model with freshly initialised (random) weights, e.g. <c>Create(StableDiffusionConfigs.Sd15, "sd15-random")</c>.</summary>
     public static StableDiffusionModel Create(StableDiffusionConfigSet configs, string name, string? tokenizerPath = null) =>

@@ -21,13 +21,23 @@ public static class WeightLoader
     /// Loads <paramref name="weights"/> into <paramref name="model"/>, which may be built on the meta device:
     /// its parameters then get fresh storage of <paramref name="dtype"/> before the data is read.
     /// </summary>
-    public static void Load(nn.Module model, ComponentWeights weights, ScalarType dtype)
+    /// <param name="bytesRead">Called after each tensor with the stored bytes it took (see <see cref="StoredBytes"/>).</param>
+    public static void Load(nn.Module model, ComponentWeights weights, ScalarType dtype, Action<long>? bytesRead = null)
     {
         Plan(model, weights);
         if (model.parameters().Any(p => p.device_type == DeviceType.META)) ParameterStorage.AllocateEmpty(model, dtype);
-        foreach (var assignment in Plan(model, weights)) Read(weights.File, assignment);
+        foreach (var assignment in Plan(model, weights))
+        {
+            Read(weights.File, assignment);
+            bytesRead?.Invoke(StoredBytes(weights.File, assignment));
+        }
         model.eval();
     }
+
+    /// <summary>The stored bytes loading <paramref name="model"/> reads (what <see cref="Load"/> reports in all).</summary>
+    public static long StoredBytes(nn.Module model, ComponentWeights weights) => Plan(model, weights).Sum(a => StoredBytes(weights.File, a));
+
+    static long StoredBytes(SafetensorsFile file, Assignment a) => file.Entry(a.Source.Key).ByteLength / a.Source.Chunks;
 
     /// <summary>
     /// Reads the named parameters of an already loaded model again, exactly as <see cref="Load"/> read them

@@ -66,14 +66,24 @@ public sealed record EvalReport(string Model, EvalSettings Settings, int Prompts
     static double Round(double x) => Math.Round(x, 4);
 
     /// <summary>One row per guidance scale: adherence on seen pairs, held-out colour/shape, diversity.</summary>
+    /// <summary>The columns of the adherence table (every column but the first is a number).</summary>
+    public static IReadOnlyList<string> TableColumns { get; } =
+        ["guidance", "shape", "colour", "background", "position", "size", "all five", "held-out colour", "held-out shape", "diversity"];
+
+    /// <summary>One row of cells per guidance scale: adherence per attribute and diversity.</summary>
+    public IEnumerable<string[]> TableRows() => Scales.Select(r => new[]
+    {
+        r.GuidanceScale.ToString("0.##", CultureInfo.InvariantCulture), P(r.Seen.Shape), P(r.Seen.Color), P(r.Seen.Background),
+        P(r.Seen.Position), P(r.Seen.Size), P(r.Seen.AllFive), P(r.HeldOut.Color), P(r.HeldOut.Shape),
+        r.Diversity.ToString("0.000", CultureInfo.InvariantCulture),
+    });
+
     public string ToMarkdownTable()
     {
         var text = new StringBuilder();
-        text.AppendLine("| guidance | shape | colour | background | position | size | all five | held-out colour | held-out shape | diversity |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in Scales)
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.GuidanceScale:0.##} | {P(r.Seen.Shape)} | {P(r.Seen.Color)} | {P(r.Seen.Background)} | {P(r.Seen.Position)} | {P(r.Seen.Size)} | {P(r.Seen.AllFive)} | {P(r.HeldOut.Color)} | {P(r.HeldOut.Shape)} | {r.Diversity:0.000} |"));
+        text.AppendLine($"| {string.Join(" | ", TableColumns)} |");
+        text.AppendLine($"|{string.Join("|", TableColumns.Select(_ => "---:"))}|");
+        foreach (var row in TableRows()) text.AppendLine($"| {string.Join(" | ", row)} |");
         return text.ToString();
     }
 

@@ -1,0 +1,25 @@
+using LatentSharp.Performance;
+using LatentSharp.Pipelines;
+
+namespace LatentSharp.Cli.Generation;
+
+/// <summary>Loads a pipeline for a command: a progress bar over the weights read, notes and warnings on stderr.</summary>
+public static class ModelLoading
+{
+    public static StableDiffusionPipeline Load(string path, Precision precision = Precision.Fp32, string? tokenizer = null)
+    {
+        Terminal.Note($"loading {path}");
+        ProgressBar? bar = null;
+        try
+        {
+            var pipeline = StableDiffusionPipeline.Load(path, precision, tokenizer, notice => Terminal.Note($"note: {notice}"),
+                progress => (bar ??= new ProgressBar("loading", progress.TotalBytes, unit: ProgressUnit.Bytes)).Report(progress.BytesRead));
+            pipeline.Warn = message => Terminal.Note($"warning: {message}");
+            return pipeline;
+        }
+        finally
+        {
+            bar?.Dispose();
+        }
+    }
+}
