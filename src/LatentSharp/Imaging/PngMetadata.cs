@@ -64,7 +64,7 @@ public static class PngMetadata
         var crc = new byte[4];
         if (png.ReadAtLeast(data, length, throwOnEndOfStream: false) < length || png.ReadAtLeast(crc, 4, throwOnEndOfStream: false) < 4)
             throw new InvalidDataException("truncated PNG text chunk");
-        if (Crc32.Compute(header.AsSpan(4, 4), data) != BinaryPrimitives.ReadUInt32BigEndian(crc))
+        if (PngWriter.ChunkCrc(header.AsSpan(4, 4), data) != BinaryPrimitives.ReadUInt32BigEndian(crc))
             throw new InvalidDataException("PNG text chunk fails its CRC check");
         return data;
     }

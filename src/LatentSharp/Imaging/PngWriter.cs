@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Text;
 
 namespace LatentSharp.Imaging;
@@ -85,6 +86,15 @@ public static class PngWriter
         return compressed.ToArray();
     }
 
+    /// <summary>A chunk's CRC-32 (ISO-HDLC, zlib's) over its type and data.</summary>
+    internal static uint ChunkCrc(ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    {
+        var crc = new Crc32();
+        crc.Append(type);
+        crc.Append(data);
+        return crc.GetCurrentHashAsUInt32();
+    }
+
     static void WriteChunk(Stream png, string type, ReadOnlySpan<byte> data)
     {
         Span<byte> word = stackalloc byte[4];
@@ -93,7 +103,7 @@ public static class PngWriter
         var typeBytes = Encoding.ASCII.GetBytes(type);
         png.Write(typeBytes);
         png.Write(data);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Compute(typeBytes, data));
+        BinaryPrimitives.WriteUInt32BigEndian(word, ChunkCrc(typeBytes, data));
         png.Write(word);
     }
 }
