@@ -9,24 +9,32 @@ public sealed class InfoCommand : SdCommand
 {
     readonly Argument<string> path = new("PATH") { Description = "a model folder or .safetensors file, or a PNG" };
 
+    readonly Option<string?> modelConfig = CliOption.OptionalString("--model-config",
+        "for a single file whose configs cannot be inferred from its weights: a diffusers folder with its configs", "DIR");
+
     public InfoCommand() : base("info", "show a model's components, parameter counts, dtypes and key settings", """
         PATH is a diffusers pipeline folder (model_index.json, unet/, vae/, text_encoder/, ...) or an original
         SD 1.x/2.x/XL single-file .safetensors checkpoint (only file headers are read), or a PNG made by
         LatentSharp or AUTOMATIC1111, whose generation parameters are printed.
-        """) => Add(path);
+        """)
+    {
+        Add(path);
+        Add(modelConfig);
+    }
 
     protected override int Run(ParseResult parse)
     {
         string file = parse.GetValue(path)!;
         if (Path.GetExtension(file).Equals(".png", StringComparison.OrdinalIgnoreCase)) return DescribeImage(file);
-        Describe(file);
+        Describe(file, configFolder: parse.GetValue(modelConfig));
         return 0;
     }
 
     /// <summary>Writes the description of the model at <paramref name="path"/> (default: to stdout).</summary>
-    public static void Describe(string path, TextWriter? output = null)
+    /// <param name="configFolder">For a single file: the diffusers folder its configs come from (null: inferred from the weights).</param>
+    public static void Describe(string path, TextWriter? output = null, string? configFolder = null)
     {
-        using var checkpoint = StableDiffusionCheckpoint.Open(path);
+        using var checkpoint = StableDiffusionCheckpoint.Open(path, configFolder: configFolder);
         var components = checkpoint.Summarize();
         var configs = checkpoint.Configs;
         string generation = checkpoint.Kind.DisplayName();

@@ -30,13 +30,13 @@ public abstract class GenerationCommand : SdCommand
     {
         // Every argument is checked (and the input images read) before the model loads.
         var request = AddModeOptions(Shared.Request(parse), parse);
-        var (modelPath, precision, tokenizer) = Shared.Loading(parse);
+        var (modelPath, precision, tokenizer, configFolder) = Shared.Loading(parse);
         string? initLatents = InitialLatentsFile(parse), saveTensors = parse.GetValue(Shared.SaveTensors);
         var paths = OutputPaths.For(parse.GetValue(Shared.Output), Enumerable.Range(0, request.BatchSize).Select(i => request.Seed + i).ToList());
 
         TorchRuntime.Configure();
         var clock = Stopwatch.StartNew();
-        using var pipeline = ModelLoading.Load(modelPath, precision, tokenizer);
+        using var pipeline = ModelLoading.Load(modelPath, precision, tokenizer, configFolder);
         pipeline.VaeTiling = VaeTileOption.Read(parse.GetValue(Shared.VaeTile));
         using var initialLatents = initLatents is { } file ? ReadInitialLatents(file) : null;
         request = request with { InitialLatents = initialLatents };

@@ -44,6 +44,9 @@ public sealed class GenerationOptions
     public readonly Option<string?> Tokenizer = CliOption.OptionalString("--tokenizer",
         "CLIP tokenizer folder, for single files without one in the Hugging Face cache (SDXL: both tokenizers)", "DIR");
 
+    public readonly Option<string?> ModelConfig = CliOption.OptionalString("--model-config",
+        "for a single file whose configs cannot be inferred from its weights: a diffusers folder with its configs (and tokenizers)", "DIR");
+
     public readonly TextOption<Precision> Precision = PrecisionOption.Create(
         "fp32 or bf16 (bf16: about 2× faster on CPUs with native bf16, else falls back to fp32)");
 
@@ -76,7 +79,7 @@ public sealed class GenerationOptions
 
     public IEnumerable<Symbol> All =>
     [
-        Prompt, NegativePrompt, Prompt2, NegativePrompt2, Model, Tokenizer, Precision, VaeTile, Scheduler, TimestepSpacing, Steps, Guidance,
+        Prompt, NegativePrompt, Prompt2, NegativePrompt2, Model, ModelConfig, Tokenizer, Precision, VaeTile, Scheduler, TimestepSpacing, Steps, Guidance,
         Seed, Width, Height, Batch, ClipSkip, OriginalSize, CropTopLeft, TargetSize, Output, SaveTensors,
     ];
 
@@ -101,9 +104,9 @@ public sealed class GenerationOptions
         TimestepSpacing = parse.GetValue(TimestepSpacing),
     };
 
-    /// <summary>How to load the model: path, precision and tokenizer.</summary>
-    public (string Model, Precision Precision, string? Tokenizer) Loading(ParseResult parse) =>
-        (parse.GetValue(Model) ?? DefaultModel.Locate(), Precision.Read(parse), parse.GetValue(Tokenizer));
+    /// <summary>How to load the model: path, precision, tokenizer and (single files) the folder its configs come from.</summary>
+    public (string Model, Precision Precision, string? Tokenizer, string? ConfigFolder) Loading(ParseResult parse) =>
+        (parse.GetValue(Model) ?? DefaultModel.Locate(), Precision.Read(parse), parse.GetValue(Tokenizer), parse.GetValue(ModelConfig));
 
     static Option<PixelSize?> SizeOption(string name, string description) =>
         CliOption.Parsed<PixelSize?>(name, description, "WxH",

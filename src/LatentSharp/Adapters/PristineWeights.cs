@@ -70,7 +70,7 @@ internal sealed class PristineWeights(StableDiffusionModel model)
     T WithCheckpoint<T>(Func<StableDiffusionCheckpoint, T> use)
     {
         var dtype = model.Unet.parameters().First().dtype;
-        using var checkpoint = StableDiffusionCheckpoint.Open(model.SourcePath!, model.TokenizerPath, dtype);
+        using var checkpoint = StableDiffusionCheckpoint.Open(model.SourcePath!, model.TokenizerPath, dtype, model.ConfigFolder);
         return use(checkpoint);
     }
 

@@ -178,7 +178,7 @@ public static class SingleFileConfigs
         ?? throw new CheckpointException(file.Path, "the U-Net has no attention layers");
 
     static int Heads64(SafetensorsFile file, int channels) =>
-        channels % 64 == 0 ? channels / 64 : throw new CheckpointException(file.Path, $"cannot infer attention heads for {channels} channels (SD 2.x and SDXL heads are 64 wide); load it with its configs (a diffusers folder)");
+        channels % 64 == 0 ? channels / 64 : throw new CheckpointException(file.Path, $"cannot infer attention heads for {channels} channels (SD 2.x and SDXL heads are 64 wide); give its configs (a diffusers folder, --model-config)");
 
     /// <summary>Walks input_blocks.1…: residual blocks (with or without attention) until a downsampler closes the level.</summary>
     static List<Level> ReadLevels(SafetensorsFile file)

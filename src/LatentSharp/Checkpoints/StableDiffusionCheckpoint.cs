@@ -15,12 +15,13 @@ public sealed class StableDiffusionCheckpoint : IDisposable
 {
     readonly IReadOnlyList<SafetensorsFile> files;
 
-    StableDiffusionCheckpoint(string path, bool isSingleFile, StableDiffusionConfigSet configs, Tokenizers tokenizers,
+    StableDiffusionCheckpoint(string path, bool isSingleFile, StableDiffusionConfigSet configs, Tokenizers tokenizers, string? configFolder,
         ComponentWeights textEncoder, ComponentWeights unet, ComponentWeights vae, ComponentWeights? textEncoder2,
         IReadOnlyList<SafetensorsFile> files)
     {
         Path = path;
         IsSingleFile = isSingleFile;
+        ConfigFolder = configFolder;
         Configs = configs;
         TokenizerPath = tokenizers.First;
         Tokenizer2Path = tokenizers.Second;
@@ -40,6 +41,9 @@ public sealed class StableDiffusionCheckpoint : IDisposable
 
     /// <summary>An original single-file checkpoint (otherwise a diffusers folder).</summary>
     public bool IsSingleFile { get; }
+
+    /// <summary>The diffusers folder the single file's configs came from; null when they were inferred (or for a folder).</summary>
+    public string? ConfigFolder { get; }
 
     public StableDiffusionConfigSet Configs { get; }
     public StableDiffusionKind Kind => Configs.Kind;
@@ -149,7 +153,7 @@ public sealed class StableDiffusionCheckpoint : IDisposable
             var tokenizers = tokenizerPath != null
                 ? new Tokenizers(tokenizerPath, null)
                 : own with { First = own.First ?? TokenizerLocator.Find(configs.Kind) };
-            return new StableDiffusionCheckpoint(folder, false, configs, tokenizers, text, unet, vae, text2, opened);
+            return new StableDiffusionCheckpoint(folder, false, configs, tokenizers, null, text, unet, vae, text2, opened);
         }
         catch
         {
@@ -186,7 +190,7 @@ public sealed class StableDiffusionCheckpoint : IDisposable
             var tokenizers = tokenizerPath != null ? new Tokenizers(tokenizerPath, null)
                 : own.First != null ? own
                 : new Tokenizers(TokenizerLocator.Find(configs.Kind), null);
-            return new StableDiffusionCheckpoint(path, true, configs, tokenizers, text, unet, vae, text2, [file]);
+            return new StableDiffusionCheckpoint(path, true, configs, tokenizers, configFolder, text, unet, vae, text2, [file]);
         }
         catch
         {
@@ -254,7 +258,7 @@ public sealed class StableDiffusionCheckpoint : IDisposable
             if (text2 is not null) WeightLoader.Load(text2, TextEncoder2Weights!, dtype, onRead);
             WeightLoader.Load(unet, UnetWeights, dtype, onRead);
             WeightLoader.Load(vae, VaeWeights, VaeDType(Configs.Vae, dtype), onRead);
-            return new StableDiffusionModel(Configs, text, unet, vae, Name, Path, TokenizerPath, text2, Tokenizer2Path);
+            return new StableDiffusionModel(Configs, text, unet, vae, Name, Path, TokenizerPath, text2, Tokenizer2Path) { ConfigFolder = ConfigFolder };
         }
         catch
         {

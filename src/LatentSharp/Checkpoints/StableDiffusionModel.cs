@@ -60,6 +60,9 @@ public sealed class StableDiffusionModel : IDisposable
     /// <summary>Where the model was loaded from; null for a model built in memory.</summary>
     public string? SourcePath { get; }
 
+    /// <summary>The diffusers folder whose configs described the single file at <see cref="SourcePath"/>; null when inferred or a folder.</summary>
+    public string? ConfigFolder { get; init; }
+
     /// <summary>The CLIP tokenizer folder (vocab.json, merges.txt), or null when none was found.</summary>
     public string? TokenizerPath { get; }
 
@@ -71,10 +74,11 @@ public sealed class StableDiffusionModel : IDisposable
     /// <param name="tokenizerPath">A CLIP tokenizer folder, overriding the model's own or the one looked up in the Hugging Face cache.</param>
     /// <returns>Frozen models (no gradients) in eval mode.</returns>
     /// <param name="progress">Called after each tensor read (stored bytes read so far and in all), for a progress bar.</param>
+    /// <param name="configFolder">For a single file: a diffusers folder whose configs (and tokenizers) describe it (see StableDiffusionCheckpoint.Open).</param>
     public static StableDiffusionModel Load(string path, ScalarType dtype = ScalarType.Float32, string? tokenizerPath = null,
-        Action<LoadProgress>? progress = null)
+        Action<LoadProgress>? progress = null, string? configFolder = null)
     {
-        using var checkpoint = StableDiffusionCheckpoint.Open(path, tokenizerPath, dtype);
+        using var checkpoint = StableDiffusionCheckpoint.Open(path, tokenizerPath, dtype, configFolder);
         return checkpoint.Load(dtype, progress);
     }
 
@@ -83,8 +87,8 @@ public sealed class StableDiffusionModel : IDisposable
     /// and <paramref name="notice"/> receives one line saying so.
     /// </summary>
     public static StableDiffusionModel Load(string path, Precision precision, string? tokenizerPath = null, Action<string>? notice = null,
-        Action<LoadProgress>? progress = null) =>
-        Load(path, Resolve(precision, notice).DType(), tokenizerPath, progress);
+        Action<LoadProgress>? progress = null, string? configFolder = null) =>
+        Load(path, Resolve(precision, notice).DType(), tokenizerPath, progress, configFolder);
 
     /// <summary>A model with freshly initialised (random) weights, e.g. <c>Create(StableDiffusionConfigs.Sd15, "sd15-random")</c>.</summary>
     public static StableDiffusionModel Create(StableDiffusionConfigSet configs, string name, string? tokenizerPath = null) =>

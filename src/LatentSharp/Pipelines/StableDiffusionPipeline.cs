@@ -32,9 +32,10 @@ public sealed class StableDiffusionPipeline : IDisposable
 
     /// <summary>Loads in a precision; bf16 falls back to fp32 (with one line to <paramref name="notice"/>) on CPUs without native bf16.</summary>
     /// <param name="progress">Called as the weights are read (stored bytes so far and in all), for a progress bar.</param>
+    /// <param name="configFolder">For a single file: a diffusers folder whose configs (and tokenizers) describe it.</param>
     public static StableDiffusionPipeline Load(string path, Precision precision, string? tokenizerPath = null, Action<string>? notice = null,
-        Action<LoadProgress>? progress = null) =>
-        FromModel(StableDiffusionModel.Load(path, precision, tokenizerPath, notice, progress));
+        Action<LoadProgress>? progress = null, string? configFolder = null) =>
+        FromModel(StableDiffusionModel.Load(path, precision, tokenizerPath, notice, progress, configFolder));
 
     /// <summary>A pipeline over <paramref name="model"/> with the model's own tokenizer(s); the model is disposed if that fails.</summary>
     public static StableDiffusionPipeline FromModel(StableDiffusionModel model)
