@@ -112,7 +112,7 @@ public class SdxlLoadingTests
         using var temp = new TempFolder();
         manual_seed(3);
         using var original = StableDiffusionModel.Create(SmallSdxl(), "small-sdxl");
-        SdxlSingleFile.Write(original, temp["small-sdxl.safetensors"]);
+        SingleFileWriter.Write(original, temp["small-sdxl.safetensors"]);
 
         using var checkpoint = StableDiffusionCheckpoint.Open(temp["small-sdxl.safetensors"]);
         Assert.Equal(StableDiffusionKind.Sdxl, checkpoint.Kind);
@@ -126,6 +126,28 @@ public class SdxlLoadingTests
                  { (original.TextEncoder, loaded.TextEncoder), (original.TextEncoder2!, loaded.TextEncoder2!), (original.Unet, loaded.Unet), (original.Vae, loaded.Vae) })
             foreach (var ((name, p), (_, q)) in a.named_parameters().Zip(b.named_parameters()))
                 TensorAssert.Close(p, q, 0, name);
+    }
+
+    /// <summary>The writer against diffusers' own converter (convert_diffusers_to_original_sdxl.py --half made the fixture file).</summary>
+    [Theory]
+    [InlineData(TinyModels.Sdxl)]
+    [InlineData(TinyModels.Sd1)]
+    public void WrittenSingleFileEqualsDiffusersConversion(string modelName)
+    {
+        using var temp = new TempFolder();
+        SingleFileWriter.Write(TinyModels.Get(modelName), temp["written.safetensors"], ScalarType.Float16);
+        using var written = SafetensorsFile.Open(temp["written.safetensors"]);
+        using var reference = SafetensorsFile.Open(modelName == TinyModels.Sdxl ? Fixtures.TinySdxlSingle : Fixtures.TinySd1Single);
+        var ignored = new[] { "embeddings.position_ids" };   // a buffer older converters copied, not a weight
+        var expectedKeys = reference.Keys.Where(k => !ignored.Any(k.EndsWith)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expectedKeys, written.Keys.Order(StringComparer.Ordinal).ToList());
+        foreach (var key in expectedKeys)
+        {
+            using var a = reference.Read(key);
+            using var b = written.Read(key);
+            Assert.True(a.shape.SequenceEqual(b.shape), $"{key}: [{string.Join(", ", b.shape)}] written, [{string.Join(", ", a.shape)}] expected");
+            TensorAssert.Close(a, b, 0, key);
+        }
     }
 
     [Fact]
