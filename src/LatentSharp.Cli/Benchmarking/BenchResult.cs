@@ -18,6 +18,9 @@ public sealed record BenchResult
     public int? VaeTile { get; init; }
     public required int Repeats { get; init; }
     public required int Steps { get; init; }
+
+    /// <summary>Guidance scale of the end-to-end image (7.5 unless asked otherwise; ≤ 1 runs one U-Net pass per step).</summary>
+    public double Guidance { get; init; } = 7.5;
     public required double LoadS { get; init; }
     public required double WeightsMb { get; init; }
 

@@ -17,6 +17,9 @@ public sealed record BenchSettings
     /// <summary>Guided sampling steps of the end-to-end image (each is one batch-2 U-Net pass).</summary>
     public required int Steps { get; init; }
 
+    /// <summary>Guidance scale of the end-to-end image; at ≤ 1 a step is one batch-1 U-Net pass (SDXL-Turbo's setting).</summary>
+    public double GuidanceScale { get; init; } = 7.5;
+
     public required IReadOnlySet<string> Parts { get; init; }
 
     /// <summary>Decode in tiles of this many latent pixels (see VaeTileOption); null: untiled.</summary>

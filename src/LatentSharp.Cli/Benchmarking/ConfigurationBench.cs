@@ -15,6 +15,7 @@ namespace LatentSharp.Cli.Benchmarking;
 public sealed class ConfigurationBench(BenchSettings settings, Action<string> progress)
 {
     const long ContextTokens = 77;
+    /// <summary>The scheduler loop's guidance (its cost does not depend on the scale, only on the guided batch).</summary>
     const double GuidanceScale = 7.5;
 
     public BenchResult Run(int size, Precision requested)
@@ -65,7 +66,7 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
         bool peakReset = settings.Runs("image") && ProcessMemory.ResetPeak();
         var image = Part("image", () => pipeline.Generate(new GenerationRequest
         {
-            Prompt = BenchModels.Prompt, Width = size, Height = size, Steps = settings.Steps, GuidanceScale = GuidanceScale,
+            Prompt = BenchModels.Prompt, Width = size, Height = size, Steps = settings.Steps, GuidanceScale = settings.GuidanceScale,
             Scheduler = "euler", Seed = 1,
         }).Dispose());
 
@@ -73,7 +74,7 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
         return new BenchResult
         {
             Model = settings.Model, Size = size, Precision = model.Precision.Name(), PrecisionRequested = requested.Name(),
-            Threads = settings.Threads, VaeTile = settings.VaeTile, Repeats = settings.Repeats, Steps = settings.Steps, LoadS = loadSeconds,
+            Threads = settings.Threads, VaeTile = settings.VaeTile, Repeats = settings.Repeats, Steps = settings.Steps, Guidance = settings.GuidanceScale, LoadS = loadSeconds,
             WeightsMb = WeightBytes(model) / 1e6,
             TextEncodeS = text?.MedianSeconds, TextEncodeMinS = text?.MinSeconds,
             TextEncodeGflops = Rate(2 * TextEncoderFlops(model), text),

@@ -25,6 +25,8 @@ public sealed class BenchCommand : SdCommand
         Environment.ProcessorCount, 1, 1024);
     readonly Option<int> repeats = CliOption.Int("--repeats", "measured runs per part after one warm-up run; min and median are reported", 3, 1, 1000);
     readonly Option<int> steps = CliOption.Int("--steps", "guided steps of the end-to-end image", 20, 1, 1000);
+    readonly Option<double> guidance = CliOption.Double("--guidance",
+        "guidance scale of the end-to-end image (≤ 1: one U-Net pass per step, as SDXL-Turbo)", 7.5, 0, 100, helpName: "S");
     readonly Option<int?> vaeTile = VaeTileOption.Create("decode in overlapping tiles of N latent pixels (as sd generate --vae-tile)");
     readonly TextOption<string[]> parts = new("--parts", $"any of {string.Join(",", BenchSettings.AllParts)}", "LIST",
         text => List(text).Select(p => BenchSettings.AllParts.Contains(p)
@@ -36,7 +38,7 @@ public sealed class BenchCommand : SdCommand
     public BenchCommand() : base("bench", "measure speed (s, GFLOP/s) and peak memory of text encoder, U-Net, VAE and whole images",
         "Each configuration (size × precision) runs in a child process, so its peak RSS is its own.")
     {
-        foreach (var option in new Option[] { model, tokenizer, sizes, precisions, threads, repeats, steps, vaeTile, parts, json, inProcess })
+        foreach (var option in new Option[] { model, tokenizer, sizes, precisions, threads, repeats, steps, guidance, vaeTile, parts, json, inProcess })
             Add(option);
     }
 
@@ -51,6 +53,7 @@ public sealed class BenchCommand : SdCommand
             Threads = parse.GetValue(threads),
             Repeats = parse.GetValue(repeats),
             Steps = parse.GetValue(steps),
+            GuidanceScale = parse.GetValue(guidance),
             Parts = parts.Read(parse).ToHashSet(),
             VaeTile = parse.GetValue(vaeTile),
         };
@@ -83,6 +86,7 @@ public sealed class BenchCommand : SdCommand
             "bench", "--in-process", "--json", "--model", s.Model, "--size", size.ToString(CultureInfo.InvariantCulture),
             "--precision", precision.Name(), "--threads", s.Threads.ToString(CultureInfo.InvariantCulture),
             "--repeats", s.Repeats.ToString(CultureInfo.InvariantCulture), "--steps", s.Steps.ToString(CultureInfo.InvariantCulture),
+            "--guidance", s.GuidanceScale.ToString(CultureInfo.InvariantCulture),
             "--parts", string.Join(",", s.Parts),
         ];
         string[] tokenizer = s.Tokenizer is null ? [] : ["--tokenizer", s.Tokenizer];
