@@ -51,6 +51,8 @@ public sealed record AutoencoderKLConfig
         Require(ActFn is "silu" or "swish", $"act_fn '{ActFn}' is not supported (silu)");
         Require(LayersPerBlock > 0 && LatentChannels > 0 && InChannels > 0 && OutChannels > 0,
             "layers_per_block, latent_channels, in_channels and out_channels must be positive");
+        // Per-channel latent statistics (Playground v2.5-style VAEs) change how latents are scaled; not implemented.
+        Require(LatentsMean is null && LatentsStd is null, "latents_mean / latents_std are not supported (only scaling_factor)");
         return this;
     }
 

@@ -208,6 +208,20 @@ public class SdxlLoadingTests
     }
 
     [Fact]
+    public void VaeWithLatentStatisticsIsRefusedRatherThanDecodedWrong()
+    {
+        using var temp = new TempFolder();
+        string folder = WithEditedJson(temp, "vae/config.json", c =>
+        {
+            c["latents_mean"] = new JsonArray(0.1, 0.2, 0.3, 0.4);
+            c["latents_std"] = new JsonArray(1.0, 1.0, 1.0, 1.0);
+        });
+        var e = LoadFails(folder);
+        Assert.Equal(Path.Combine(folder, "vae", "config.json"), e.Path);
+        Assert.Contains("latents_mean / latents_std are not supported", e.Message);
+    }
+
+    [Fact]
     public void UNetThatDoesNotFitTheTextEncodersIsRefused()
     {
         using var temp = new TempFolder();

@@ -34,6 +34,21 @@ public class SdxlPipelineBehaviourTests
     }
 
     [Fact]
+    public void InpaintingKeepsTheUnmaskedHalf()
+    {
+        using var source = TinyPipelines.Sdxl.Generate(Lighthouse());
+        var mask = new RgbImage(64, 64);
+        for (int y = 0; y < 64; y++)
+            for (int x = 32; x < 64; x++) mask[x, y] = new Rgb(255, 255, 255);   // repaint the right half
+        using var result = TinyPipelines.Sdxl.Generate(Lighthouse(4) with { Image = source.Images[0], Mask = mask, Scheduler = "euler_a", Seed = 9 });
+        Assert.True(result.Latents.isfinite().all().item<bool>());
+        // The kept half is pasted back at every step, so its latents end as the source's (up to the VAE round trip).
+        double kept = TensorAssert.MaxAbsDiff(result.Decoded.narrow(3, 0, 24), source.Decoded.narrow(3, 0, 24));
+        double repainted = TensorAssert.MaxAbsDiff(result.Decoded.narrow(3, 40, 24), source.Decoded.narrow(3, 40, 24));
+        Assert.True(kept < repainted, $"kept half changed by {kept}, repainted half by {repainted}");
+    }
+
+    [Fact]
     public void TheSecondPromptReachesTheSecondEncoderAndDefaultsToTheFirst()
     {
         using var plain = TinyPipelines.Sdxl.Generate(Lighthouse());
