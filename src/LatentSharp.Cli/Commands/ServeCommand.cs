@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LatentSharp.Cli.Generation;
+using LatentSharp.Performance;
 using LatentSharp.Pipelines;
 using LatentSharp.Server;
 
@@ -12,6 +13,8 @@ public sealed class ServeCommand : SdCommand
     readonly Option<string?> model = CliOption.OptionalString("--model",
         "diffusers folder or single-file .safetensors (default: $LATENTSHARP_MODEL, else the shipped model)", "PATH");
     readonly Option<string?> tokenizer = CliOption.OptionalString("--tokenizer", "CLIP tokenizer folder, for single files without one", "DIR");
+    readonly TextOption<Precision> precision = PrecisionOption.Create(
+        "fp32 or bf16 (bf16: half the memory, SDXL in 7 GB instead of 14; falls back to fp32 without native CPU bf16)");
     readonly Option<string> host = CliOption.String("--host", "address to listen on (0.0.0.0 exposes it to the network)", "127.0.0.1", helpName: "ADDR");
     readonly Option<int> port = CliOption.Int("--port", "port (AUTOMATIC1111's by default)", 7860, 0, 65535);
     readonly Option<string?> apiKey = CliOption.Parsed<string?>("--api-key",
@@ -29,13 +32,13 @@ public sealed class ServeCommand : SdCommand
           /v1/images/generations         OpenAI's image API (response_format b64_json)
         """)
     {
-        foreach (var option in new Option[] { model, tokenizer, host, port, apiKey, maxQueue, maxSteps, maxSize, maxImages }) Add(option);
+        foreach (var option in new Option[] { model, tokenizer, precision, host, port, apiKey, maxQueue, maxSteps, maxSize, maxImages }) Add(option);
     }
 
     protected override int Run(ParseResult parse)
     {
         var (options, modelPath, tokenizerPath) = Read(parse);
-        using var pipeline = ModelLoading.Load(modelPath, tokenizer: tokenizerPath);
+        using var pipeline = ModelLoading.Load(modelPath, precision.Read(parse), tokenizerPath);
         return Serve(pipeline, options).GetAwaiter().GetResult();
     }
 
