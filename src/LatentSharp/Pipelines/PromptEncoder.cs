@@ -13,9 +13,13 @@ public sealed class PromptEncoder(ClipTokenizer tokenizer, ClipTextModel textEnc
     /// <summary>Receives warnings such as a truncated prompt.</summary>
     public Action<string>? Warn { get; init; }
 
+    /// <summary>Rewrites a prompt before tokenizing (textual-inversion words expanded to their tokens); null: none.</summary>
+    public Func<string, string>? ExpandPrompt { get; init; }
+
     /// <summary>[1, T, D] embeddings of one prompt.</summary>
     public Tensor Encode(string prompt, int clipSkip = 0)
     {
+        if (ExpandPrompt is { } expand) prompt = expand(prompt);
         using var ids = Tokenize(tokenizer, prompt, Warn);
         using var _ = torch.inference_mode();
         return textEncoder.PromptEmbeddings(ids, clipSkip);

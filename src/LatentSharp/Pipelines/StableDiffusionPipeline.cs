@@ -15,13 +15,13 @@ namespace LatentSharp.Pipelines;
 /// Matches diffusers' StableDiffusion(Img2Img|Inpaint)Pipeline given the same starting noise.
 /// One generation at a time per instance (schedulers keep state); the model itself is shared read-only.
 /// </summary>
-public sealed class StableDiffusionPipeline : IDisposable
+public sealed partial class StableDiffusionPipeline : IDisposable
 {
     /// <param name="tokenizer2">SDXL's tokenizer_2; null: <paramref name="tokenizer"/> padding with "!", which is what tokenizer_2 is.</param>
     public StableDiffusionPipeline(StableDiffusionModel model, ClipTokenizer tokenizer, ClipTokenizer? tokenizer2 = null)
     {
         Model = model;
-        Tokenizer = tokenizer;
+        Tokenizer = baseTokenizer = tokenizer;
         Tokenizer2 = model.TextEncoder2 is null ? null : tokenizer2 ?? tokenizer.WithPadToken("!");
         SchedulerConfig = SchedulerConfig.FromJson(model.SchedulerConfigJson);
     }
@@ -53,7 +53,9 @@ public sealed class StableDiffusionPipeline : IDisposable
     }
 
     public StableDiffusionModel Model { get; }
-    public ClipTokenizer Tokenizer { get; }
+
+    /// <summary>The model's tokenizer, with the words of the textual-inversion embeddings (<see cref="SetEmbeddings"/>) added.</summary>
+    public ClipTokenizer Tokenizer { get; private set; }
 
     /// <summary>SDXL's tokenizer_2 (pads with "!"); null for SD 1.x/2.x.</summary>
     public ClipTokenizer? Tokenizer2 { get; }
@@ -106,7 +108,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         scheduler.SetTimesteps(request.Steps);
 
         bool guided = ClassifierFreeGuidance.IsActive(request.GuidanceScale);
-        using var conditioning = Conditioners.For(Model, Tokenizer, Tokenizer2, Warn).Encode(request, width, height, guided);
+        using var conditioning = Conditioning(request, width, height, guided);
         long[] shape = [batch, Model.Vae.Config.LatentChannels, height / VaeScaleFactor, width / VaeScaleFactor];
 
         using var start = request.Mode switch

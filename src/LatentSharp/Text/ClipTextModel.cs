@@ -23,6 +23,16 @@ public sealed class ClipTextModel : nn.Module<Tensor, ClipTextOutput>
 
     public override ClipTextOutput forward(Tensor inputIds) => text_model.forward(inputIds);
 
+    /// <summary>Rows of token ids beyond the vocabulary (textual-inversion embeddings); null removes them.</summary>
+    public Tensor? AddedTokenRows
+    {
+        get => text_model.Embeddings.AddedTokenRows;
+        set => text_model.Embeddings.AddedTokenRows = value;
+    }
+
+    /// <summary>Rows of the token embedding table (the vocabulary size the model was built with).</summary>
+    public long VocabularyRows => Config.VocabSize;
+
     /// <summary>
     /// The conditioning a Stable Diffusion pipeline feeds the U-Net, [B, T, D]. With <paramref name="clipSkip"/> k > 0
     /// it is the output of the layer k before the last, passed through the final LayerNorm (diffusers' clip_skip).

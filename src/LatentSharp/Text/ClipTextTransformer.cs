@@ -35,6 +35,9 @@ public sealed class ClipTextTransformer : nn.Module<Tensor, ClipTextOutput>
         return output;
     }
 
+    /// <summary>The token and position embeddings (textual-inversion rows are added there).</summary>
+    internal ClipTextEmbeddings Embeddings => embeddings;
+
     /// <summary>Applies the final LayerNorm to an earlier layer's output (clip skip).</summary>
     public Tensor FinalLayerNorm(Tensor hiddenState) => final_layer_norm.forward(hiddenState);
 

@@ -81,6 +81,19 @@ public sealed class ClipTokenizer
     /// </summary>
     public ClipTokenizer WithPadToken(string padToken) => new(vocab, merges.Pairs, Config with { PadToken = padToken });
 
+    /// <summary>
+    /// This tokenizer with <paramref name="tokens"/> added (not special, matched literally), ids
+    /// <paramref name="firstId"/>, <paramref name="firstId"/> + 1, …: what transformers' add_tokens does for
+    /// textual-inversion words. This tokenizer is unchanged.
+    /// </summary>
+    public ClipTokenizer WithAddedTokens(IReadOnlyList<string> tokens, int firstId)
+    {
+        if (firstId < VocabSize) throw new ArgumentOutOfRangeException(nameof(firstId), firstId, $"ids below {VocabSize} are taken");
+        var table = new Dictionary<int, AddedToken>(Config.AddedTokens);
+        for (int i = 0; i < tokens.Count; i++) table[firstId + i] = new AddedToken(tokens[i], Special: false, Normalized: false);
+        return new ClipTokenizer(vocab, merges.Pairs, Config with { AddedTokens = table });
+    }
+
     /// <summary>Special tokens, added tokens with their ids, model length (as saved with the folder).</summary>
     public ClipTokenizerConfig Config { get; }
 
