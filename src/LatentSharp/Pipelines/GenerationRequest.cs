@@ -1,3 +1,4 @@
+using LatentSharp.Adapters;
 using LatentSharp.Imaging;
 using static TorchSharp.torch;
 
@@ -56,6 +57,12 @@ public sealed record GenerationRequest
 
     /// <summary>diffusers' clip_skip: condition on the output of the k-th layer before the last (0 = the last).</summary>
     public int ClipSkip { get; init; }
+
+    /// <summary>How the prompts are read: <see cref="PromptSyntax.Plain"/> (diffusers, the default) or A1111's syntax.</summary>
+    public PromptSyntax PromptSyntax { get; init; } = PromptSyntax.Plain;
+
+    /// <summary>LoRAs for this generation only, added to the pipeline's own and to the prompt's &lt;lora:…&gt; tags.</summary>
+    public IReadOnlyList<LoraApplication> Loras { get; init; } = [];
 
     /// <summary>Starting latents [B, C, h, w], used exactly as diffusers' <c>latents=</c> (scaled by init_noise_sigma).</summary>
     public Tensor? InitialLatents { get; init; }

@@ -108,7 +108,8 @@ public sealed partial class StableDiffusionPipeline : IDisposable
         scheduler.SetTimesteps(request.Steps);
 
         bool guided = ClassifierFreeGuidance.IsActive(request.GuidanceScale);
-        using var conditioning = Conditioning(request, width, height, guided);
+        string prompt = ApplyAdapters(request);
+        using var conditioning = Conditioning(request with { Prompt = prompt }, width, height, guided);
         long[] shape = [batch, Model.Vae.Config.LatentChannels, height / VaeScaleFactor, width / VaeScaleFactor];
 
         using var start = request.Mode switch
@@ -277,6 +278,7 @@ public sealed partial class StableDiffusionPipeline : IDisposable
         if (r.ClipSkip > 0) extra.Add(new("Clip skip", (r.ClipSkip + 1).ToString()));
         if (r.TimestepSpacing is { } spacing) extra.Add(new("Timestep spacing", spacing));
         if (Model.TextEncoder2 != null) extra.AddRange(SdxlSettings(r, width, height));
+        extra.AddRange(AdapterParameters(r));
         extra.Add(new("Version", "LatentSharp"));
         return new GenerationParameters
         {

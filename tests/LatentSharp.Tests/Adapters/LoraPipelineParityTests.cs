@@ -19,7 +19,7 @@ public class LoraPipelineParityTests
         var tensors = Fixtures.Load(name);
         using var pipeline = StableDiffusionPipeline.Load(Fixtures.TinySd1);
         using var lora = LoraFile.Load(Fixtures.Adapter(Path.GetFileName(record.GetProperty("adapter_file").GetString()!)));
-        pipeline.Model.Loras.Set([new LoraApplication(lora, record.GetProperty("lora_scale").GetDouble())]);
+        pipeline.Loras = [new LoraApplication(lora, record.GetProperty("lora_scale").GetDouble())];
         var request = new GenerationRequest
         {
             Prompt = record.GetProperty("prompt").GetString()!,
