@@ -18,6 +18,8 @@ public sealed class DataShapesCommand : SdCommand
     readonly TextOption<ShapesSplit> split = CliOption.Choice("--split",
         "train: all shape/colour pairs except the held-out ones; held-out: only purple triangle, green star, yellow ring, " +
         "orange square, white cross; all: every pair", Splits, "train");
+    readonly Option<IReadOnlyList<ShapeColor>?> colors = CliOption.Parsed<IReadOnlyList<ShapeColor>?>("--colors",
+        "palette of shapes and backgrounds: +NAME adds a colour to the eight (+pink), NAMES replace them (red,pink,blue)", "LIST", ParseColors);
 
     public DataShapesCommand() : base("data shapes", "generate the synthetic shapes data set (PNGs + metadata.jsonl)", """
         Writes N images of one coloured shape on a flat background, named 00000.png…, and metadata.jsonl
@@ -30,13 +32,29 @@ public sealed class DataShapesCommand : SdCommand
         Add(size);
         Add(seed);
         Add(split);
+        Add(colors);
+    }
+
+    /// <summary>"+pink" → the eight colours and pink; "red,pink" → exactly those (and any "+" ones).</summary>
+    static IReadOnlyList<ShapeColor> ParseColors(string text)
+    {
+        var items = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        ShapeColor Parse(string word)
+        {
+            try { return ShapesVocabulary.ParseColor(word); }
+            catch (LatentSharpException e) { throw new UsageException($"--colors: {e.Message}"); }
+        }
+        var added = items.Where(i => i.StartsWith('+')).Select(i => Parse(i[1..])).ToList();
+        var named = items.Where(i => !i.StartsWith('+')).Select(Parse).ToList();
+        var palette = (named.Count > 0 ? named : [.. ShapesVocabulary.Colors]).Concat(added).Distinct().ToList();
+        return palette.Count >= 2 ? palette : throw new UsageException($"--colors needs at least two colours (got '{text}')");
     }
 
     protected override int Run(ParseResult parse)
     {
         string folder = parse.GetValue(output)!;
         int images = parse.GetValue(count), side = parse.GetValue(size);
-        var dataset = new ShapesDataset(unchecked((ulong)parse.GetValue(seed)), side, split.Read(parse));
+        var dataset = new ShapesDataset(unchecked((ulong)parse.GetValue(seed)), side, split.Read(parse), parse.GetValue(colors));
         ShapesDatasetWriter.Write(dataset, images, folder);
         Console.WriteLine($"wrote {images} {side}x{side} images and {ShapesDatasetWriter.MetadataFile} to {folder}");
         return 0;

@@ -1,9 +1,11 @@
 using System.CommandLine;
+using LatentSharp.Adapters;
 using LatentSharp.Cli.Generation;
 using LatentSharp.Evaluation;
 using LatentSharp.Imaging;
 using LatentSharp.Pipelines;
 using LatentSharp.Schedulers;
+using LatentSharp.Shapes;
 
 namespace LatentSharp.Cli.Commands;
 
@@ -20,6 +22,13 @@ public sealed class EvalCommand : SdCommand
     readonly Option<string> gridPrompt = CliOption.String("--grid-prompt", "the prompt of guidance_grid.png",
         "a large red circle in the center on a blue background");
     readonly Option<string?> output = CliOption.OptionalString("--out", "output folder (default: outputs/eval-DATE-TIME)", "DIR");
+    readonly Option<string[]> lora = new AdapterOptions().Lora;
+    readonly Option<string?> color = CliOption.Parsed<string?>("--color",
+        "score 60 prompts of shapes in this colour instead of the default set (e.g. pink, taught by a LoRA)", "NAME", text =>
+        {
+            try { return ShapesVocabulary.Word(ShapesVocabulary.ParseColor(text)); }
+            catch (LatentSharpException e) { throw new UsageException($"--color: {e.Message}"); }
+        });
 
     public EvalCommand() : base("eval", "score a shapes model's prompt adherence (and a guidance sweep) with the shapes judge", """
         Generates the fixed evaluation prompt set (240 prompts naming shape, colour, background, position and
@@ -34,7 +43,7 @@ public sealed class EvalCommand : SdCommand
           OUT/guidance_grid.png one prompt, rows = scales, columns = seeds
         """)
     {
-        foreach (var option in new Option[] { model, guidance, steps, scheduler, seeds, prompts, gridPrompt, output }) Add(option);
+        foreach (var option in new Option[] { model, guidance, steps, scheduler, seeds, prompts, gridPrompt, output, lora, color }) Add(option);
     }
 
     protected override int Run(ParseResult parse)
@@ -42,12 +51,16 @@ public sealed class EvalCommand : SdCommand
         double[] scales = parse.GetValue(guidance)!;
         if (scales.Length == 0 || scales.Any(s => s < 0 || s > 100)) throw new UsageException("--guidance must list scales between 0 and 100");
         var settings = new EvalSettings { Steps = parse.GetValue(steps), Scheduler = parse.GetValue(scheduler)!, Seeds = parse.GetValue(seeds) };
-        var prompts = Subset(EvalPromptSet.Default, parse.GetValue(this.prompts) ?? EvalPromptSet.Default.Count);
+        var promptSet = parse.GetValue(color) is { } c ? EvalPromptSet.ForColor(ShapesVocabulary.ParseColor(c)) : EvalPromptSet.Default;
+        var prompts = Subset(promptSet, parse.GetValue(this.prompts) ?? promptSet.Count);
+        var loras = (parse.GetValue(lora) ?? []).Select(AdapterOptions.ParseLora).Select(l => new LoraApplication(LoraFile.Load(l.Path), l.Scale)).ToList();
         string gridPrompt = parse.GetValue(this.gridPrompt)!;
         string outDir = parse.GetValue(output) ?? Path.Combine("outputs", $"eval-{DateTime.Now:yyyyMMdd-HHmmss}");
         string modelPath = parse.GetValue(model) ?? DefaultModel.Locate();
 
         using var pipeline = ModelLoading.Load(modelPath);
+        pipeline.Loras = loras;
+        foreach (var l in loras) Console.Error.WriteLine($"LoRA {l.File.Path} at scale {l.UnetScale}");
         var judgeCheck = ShapesEvaluation.JudgeOnGroundTruth();
         Console.Error.WriteLine($"judge on 1000 ground-truth images: shape {judgeCheck.Shape:P1}, colour {judgeCheck.Color:P1}, " +
                                 $"background {judgeCheck.Background:P1}, position {judgeCheck.Position:P1}, size {judgeCheck.Size:P1}");

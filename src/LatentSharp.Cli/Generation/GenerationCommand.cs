@@ -33,11 +33,13 @@ public abstract class GenerationCommand : SdCommand
         var (modelPath, precision, tokenizer, configFolder) = Shared.Loading(parse);
         string? initLatents = InitialLatentsFile(parse), saveTensors = parse.GetValue(Shared.SaveTensors);
         var paths = OutputPaths.For(parse.GetValue(Shared.Output), Enumerable.Range(0, request.BatchSize).Select(i => request.Seed + i).ToList());
+        using var adapters = Shared.Adapters.Load(parse);
 
         TorchRuntime.Configure();
         var clock = Stopwatch.StartNew();
         using var pipeline = ModelLoading.Load(modelPath, precision, tokenizer, configFolder);
         pipeline.VaeTiling = VaeTileOption.Read(parse.GetValue(Shared.VaeTile));
+        adapters.ApplyTo(pipeline, pipeline.Warn);
         using var initialLatents = initLatents is { } file ? ReadInitialLatents(file) : null;
         request = request with { InitialLatents = initialLatents };
         request = request with { BatchSize = initialLatents is null || parse.Given(Shared.Batch) ? request.BatchSize : (int)initialLatents.shape[0] };

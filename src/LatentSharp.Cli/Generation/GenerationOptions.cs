@@ -77,10 +77,12 @@ public sealed class GenerationOptions
     public readonly Option<string?> SaveTensors = CliOption.OptionalString("--save-tensors",
         "also write the final latents and the decoded images (safetensors: latents, image)", "FILE");
 
+    public readonly AdapterOptions Adapters = new();
+
     public IEnumerable<Symbol> All =>
     [
         Prompt, NegativePrompt, Prompt2, NegativePrompt2, Model, ModelConfig, Tokenizer, Precision, VaeTile, Scheduler, TimestepSpacing, Steps, Guidance,
-        Seed, Width, Height, Batch, ClipSkip, OriginalSize, CropTopLeft, TargetSize, Output, SaveTensors,
+        Seed, Width, Height, Batch, ClipSkip, OriginalSize, CropTopLeft, TargetSize, Output, SaveTensors, .. Adapters.All,
     ];
 
     /// <summary>The request the options describe (the mode's own options are added by the command).</summary>
@@ -102,6 +104,7 @@ public sealed class GenerationOptions
         CropTopLeft = parse.GetValue(CropTopLeft),
         TargetSize = parse.GetValue(TargetSize),
         TimestepSpacing = parse.GetValue(TimestepSpacing),
+        PromptSyntax = Adapters.Syntax(parse),
     };
 
     /// <summary>How to load the model: path, precision, tokenizer and (single files) the folder its configs come from.</summary>

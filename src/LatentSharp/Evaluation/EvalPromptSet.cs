@@ -32,6 +32,18 @@ public static class EvalPromptSet
         return prompts;
     }
 
+    /// <summary>
+    /// Prompts whose shape is <paramref name="color"/> (e.g. pink, taught by a LoRA): every shape equally often, the
+    /// other attributes drawn as for the default set, half canonical, half paraphrased. Drawn from a fixed seed.
+    /// </summary>
+    public static IReadOnlyList<EvalPrompt> ForColor(ShapeColor color, int count = 60)
+    {
+        var random = new DeterministicRandom(Seed ^ (ulong)(color + 1));
+        return Enumerable.Range(0, count)
+            .Select(i => Prompt(RandomSpec(random, ShapesVocabulary.Shapes[i % ShapesVocabulary.Shapes.Count], color), random, canonical: i % 2 == 0))
+            .ToList();
+    }
+
     static ShapeSpec RandomSpec(DeterministicRandom random, ShapeKind shape, ShapeColor color)
     {
         var backgrounds = ShapesVocabulary.Colors.Where(c => c != color).ToList();

@@ -4,7 +4,8 @@ namespace LatentSharp.Shapes;
 
 public enum ShapeKind { Circle, Square, Triangle, Star, Cross, Ring }
 
-public enum ShapeColor { Red, Green, Blue, Yellow, Purple, Orange, White, Black }
+/// <summary>The eight colours of the data set, and extra ones (pink) that only data sets asking for them contain.</summary>
+public enum ShapeColor { Red, Green, Blue, Yellow, Purple, Orange, White, Black, Pink }
 
 public enum ShapeSize { Small, Large }
 

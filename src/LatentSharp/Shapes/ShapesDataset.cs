@@ -41,12 +41,18 @@ public sealed class ShapesDataset
     public int ImageSize { get; }
     public ShapesSplit Split { get; }
 
-    public ShapesDataset(ulong seed, int imageSize = ReferenceSize, ShapesSplit split = ShapesSplit.Train)
+    /// <summary>The colours shapes and backgrounds are drawn from (default: <see cref="ShapesVocabulary.Colors"/>).</summary>
+    public IReadOnlyList<ShapeColor> Colors { get; }
+
+    /// <param name="colors">A palette other than the data set's eight colours (e.g. with pink added); the default gives the standard data set.</param>
+    public ShapesDataset(ulong seed, int imageSize = ReferenceSize, ShapesSplit split = ShapesSplit.Train, IReadOnlyList<ShapeColor>? colors = null)
     {
         if (imageSize < 16 || imageSize > 2048) throw new LatentSharpException($"shapes image size must be between 16 and 2048 (got {imageSize})");
+        if (colors is { Count: < 2 }) throw new LatentSharpException("a shapes palette needs at least two colours (shape and background differ)");
         Seed = seed;
         ImageSize = imageSize;
         Split = split;
+        Colors = colors ?? ShapesVocabulary.Colors;
     }
 
     public IEnumerable<ShapesSample> Take(long count)
@@ -69,7 +75,7 @@ public sealed class ShapesDataset
     {
         var (shape, color) = RandomPair(random);
         ShapeColor background;
-        do background = random.Pick(ShapesVocabulary.Colors); while (background == color);
+        do background = random.Pick(Colors); while (background == color);
         return new ShapeSpec(shape, color, background, random.Pick(ShapesVocabulary.Sizes), random.Pick(ShapesVocabulary.Positions));
     }
 
@@ -79,7 +85,7 @@ public sealed class ShapesDataset
         while (true)
         {
             var shape = random.Pick(ShapesVocabulary.Shapes);
-            var color = random.Pick(ShapesVocabulary.Colors);
+            var color = random.Pick(Colors);
             if (Split == ShapesSplit.All || !ShapesVocabulary.IsHeldOut(shape, color)) return (shape, color);
         }
     }

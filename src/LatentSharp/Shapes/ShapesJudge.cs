@@ -93,7 +93,7 @@ public static class ShapesJudge
         var byDistance = Enumerable.Range(0, blob.Length).Where(i => blob[i]).OrderByDescending(i => s.Distance[i]).ToList();
         var core = byDistance.Take(Math.Max(1, byDistance.Count / 4))
             .Select(i => new Rgb(image.Pixels[3 * i], image.Pixels[3 * i + 1], image.Pixels[3 * i + 2])).ToList();
-        var candidates = ShapesVocabulary.Colors.Where(c => c != s.Background).ToArray();
+        var candidates = ShapesVocabulary.AllColors.Where(c => c != s.Background).ToArray();
         ShapeColor Explain(Rgb pixel) => candidates.MinBy(c => ShapesPalette.MixCost(pixel, s.MeasuredBackground, ShapesVocabulary.Rgb(c)));
         var colour = Explain(ShapesPalette.MedianColour(core));
         return (colour, core.Count(p => Explain(p) == colour) / (double)core.Count);

@@ -7,7 +7,7 @@ static class ShapesPalette
 {
     /// <summary>The palette colour nearest in RGB (ties go to the earlier palette entry).</summary>
     public static ShapeColor Nearest(Rgb colour) =>
-        ShapesVocabulary.Colors.MinBy(c => ShapesVocabulary.Rgb(c).DistanceSquared(colour));
+        ShapesVocabulary.AllColors.MinBy(c => ShapesVocabulary.Rgb(c).DistanceSquared(colour));
 
     /// <summary>Weight of the partial-cover penalty in <see cref="MixCost"/>.</summary>
     const double PartialCoverPenalty = 0.25;

@@ -6,7 +6,15 @@ namespace LatentSharp.Shapes;
 public static class ShapesVocabulary
 {
     public static readonly IReadOnlyList<ShapeKind> Shapes = Enum.GetValues<ShapeKind>();
-    public static readonly IReadOnlyList<ShapeColor> Colors = Enum.GetValues<ShapeColor>();
+    /// <summary>The colours of the data set and of the shipped model (shapes and backgrounds).</summary>
+    public static readonly IReadOnlyList<ShapeColor> Colors =
+        [ShapeColor.Red, ShapeColor.Green, ShapeColor.Blue, ShapeColor.Yellow, ShapeColor.Purple, ShapeColor.Orange, ShapeColor.White, ShapeColor.Black];
+
+    /// <summary>Colours outside the data set, for teaching a model something new (<c>sd data shapes --colors +pink</c>, a LoRA).</summary>
+    public static readonly IReadOnlyList<ShapeColor> ExtraColors = [ShapeColor.Pink];
+
+    /// <summary>Every colour the judge can name.</summary>
+    public static readonly IReadOnlyList<ShapeColor> AllColors = [.. Colors, .. ExtraColors];
     public static readonly IReadOnlyList<ShapeSize> Sizes = Enum.GetValues<ShapeSize>();
     public static readonly IReadOnlyList<GridPosition> Positions = Enum.GetValues<GridPosition>();
 
@@ -32,6 +40,7 @@ public static class ShapesVocabulary
         ShapeColor.Orange => new(0xF5, 0x8C, 0x1E),
         ShapeColor.White => new(0xF5, 0xF5, 0xF5),
         ShapeColor.Black => new(0x14, 0x14, 0x14),
+        ShapeColor.Pink => new(0xFF, 0x69, 0xB4),
         _ => throw new ArgumentOutOfRangeException(nameof(color)),
     };
 
