@@ -36,7 +36,7 @@ public sealed class LatentSharpServer : IAsyncDisposable
         var queue = new GenerationQueue(pipeline, options.MaxQueue, options.PreviewTimeShare);
         try
         {
-            var app = Build(pipeline, options, queue);
+            var app = Build(pipeline, options, queue, ServerAdapters.Load(pipeline, options, pipeline.Warn));
             await app.StartAsync(cancellation);
             string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             return new LatentSharpServer(app, queue, new Uri(bound.EndsWith('/') ? bound : bound + "/"));
@@ -48,7 +48,7 @@ public sealed class LatentSharpServer : IAsyncDisposable
         }
     }
 
-    static WebApplication Build(StableDiffusionPipeline pipeline, ServerOptions options, GenerationQueue queue)
+    static WebApplication Build(StableDiffusionPipeline pipeline, ServerOptions options, GenerationQueue queue, ServerAdapters adapters)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -62,6 +62,7 @@ public sealed class LatentSharpServer : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(pipeline);
         builder.Services.AddSingleton(queue);
+        builder.Services.AddSingleton(adapters);
         builder.Services.AddSingleton<RequestChecks>();
         builder.Services.AddSingleton<A1111RequestMapper>();
 
@@ -69,6 +70,7 @@ public sealed class LatentSharpServer : IAsyncDisposable
         app.UseJsonErrors(options);
         if (options.ApiKey is { } key) app.UseApiKey(key);
         app.MapA1111();
+        app.MapA1111Adapters();
         app.MapOpenAI();
         app.MapEmbeddedAssets();
         return app;

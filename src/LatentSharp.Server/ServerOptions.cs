@@ -31,6 +31,12 @@ public sealed record ServerOptions
     /// <summary>Share of the generation time that live previews (VAE decodes of the current latents) may take.</summary>
     public double PreviewTimeShare { get; init; } = 0.2;
 
+    /// <summary>Folder of LoRAs that &lt;lora:NAME:SCALE&gt; in prompts refers to (A1111's models/Lora); null: none.</summary>
+    public string? LoraDir { get; init; }
+
+    /// <summary>Folder of textual-inversion embeddings, each word its file name (A1111's embeddings/); null: none.</summary>
+    public string? EmbeddingsDir { get; init; }
+
     /// <summary>Seconds a client is told to wait (Retry-After) when the queue is full.</summary>
     public int RetryAfterSeconds { get; init; } = 5;
 }

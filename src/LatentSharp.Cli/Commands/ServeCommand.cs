@@ -24,15 +24,20 @@ public sealed class ServeCommand : SdCommand
     readonly Option<int> maxSteps = CliOption.Int("--max-steps", "largest steps a request may ask for", 150, 1, RequestValidation.MaxSteps);
     readonly TextOption<(int Width, int Height)> maxSize = new("--max-size", "largest image size", "WxH", Size, "1024x1024");
     readonly Option<int> maxImages = CliOption.Int("--max-images", "largest images per request, n_iter × batch_size", 16, 1, 64);
+    readonly Option<string?> loraDir = CliOption.OptionalString("--lora-dir",
+        "folder of LoRAs that <lora:NAME:SCALE> in prompts refers to (A1111's models/Lora); /sdapi/v1/loras lists it", "DIR");
+    readonly Option<string?> embeddingsDir = CliOption.OptionalString("--embeddings-dir",
+        "folder of textual-inversion embeddings, each called by its file name (A1111's embeddings/)", "DIR");
 
     public ServeCommand() : base("serve", "serve the model over HTTP: AUTOMATIC1111- and OpenAI-compatible APIs and a web page", """
         Loads the model once and serves, until Ctrl+C:
           /                              the web page
-          /sdapi/v1/txt2img, img2img     AUTOMATIC1111's API (also progress, interrupt, samplers, sd-models)
+          /sdapi/v1/txt2img, img2img     AUTOMATIC1111's API (also progress, interrupt, samplers, sd-models,
+                                         loras, refresh-loras, embeddings); prompts in A1111's syntax
           /v1/images/generations         OpenAI's image API (response_format b64_json)
         """)
     {
-        foreach (var option in new Option[] { model, tokenizer, precision, host, port, apiKey, maxQueue, maxSteps, maxSize, maxImages }) Add(option);
+        foreach (var option in new Option[] { model, tokenizer, precision, host, port, apiKey, maxQueue, maxSteps, maxSize, maxImages, loraDir, embeddingsDir }) Add(option);
     }
 
     protected override int Run(ParseResult parse)
@@ -75,9 +80,14 @@ public sealed class ServeCommand : SdCommand
             MaxWidth = maxWidth,
             MaxHeight = maxHeight,
             MaxImages = parse.GetValue(maxImages),
+            LoraDir = Folder(parse.GetValue(loraDir), "--lora-dir"),
+            EmbeddingsDir = Folder(parse.GetValue(embeddingsDir), "--embeddings-dir"),
         };
         return (options, parse.GetValue(model) ?? DefaultModel.Locate(), parse.GetValue(tokenizer));
     }
+
+    static string? Folder(string? path, string option) =>
+        path is null || Directory.Exists(path) ? path : throw new LatentSharpException($"{option}: {path} is not a folder");
 
     static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 

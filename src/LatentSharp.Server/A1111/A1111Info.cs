@@ -43,7 +43,9 @@ internal static class A1111Info
             ["seed_resize_from_w"] = request.SeedResizeFromW,
             ["seed_resize_from_h"] = request.SeedResizeFromH,
             ["denoising_strength"] = first.Mode == GenerationMode.TextToImage ? null : first.EffectiveStrength,
-            ["extra_generation_params"] = new Dictionary<string, object>(),
+            // A1111 lists what its extra networks and embeddings add to the infotext here.
+            ["extra_generation_params"] = (outcome.Images.FirstOrDefault()?.Parameters.Extra ?? [])
+                .Where(kv => kv.Key is "Lora hashes" or "TI hashes").ToDictionary(kv => kv.Key, kv => (object)kv.Value),
             ["index_of_first_image"] = 0,
             ["infotexts"] = outcome.Images.Select(i => i.Parameters.Format()).ToArray(),
             ["styles"] = request.Styles ?? [],

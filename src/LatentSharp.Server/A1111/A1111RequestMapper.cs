@@ -42,6 +42,8 @@ internal sealed class A1111RequestMapper(StableDiffusionPipeline pipeline, Reque
     A1111Plan Plan(ProcessingRequest r, RgbImage? image, RgbImage? mask, double? strength, int maskBlur, bool invertMask)
     {
         CheckUnsupported(r);
+        ServerAdapters.CheckPrompt(pipeline, r.Prompt, "prompt", withLoras: true);
+        ServerAdapters.CheckPrompt(pipeline, r.NegativePrompt, "negative_prompt", withLoras: false);
         int batch = checks.Images(r.BatchSize, "batch_size");
         int iterations = checks.Images(r.NIter, "n_iter");
         checks.Images(batch * iterations, "batch_size");
@@ -55,6 +57,7 @@ internal sealed class A1111RequestMapper(StableDiffusionPipeline pipeline, Reque
             Prompt = r.Prompt, NegativePrompt = r.NegativePrompt is { Length: > 0 } negative ? negative : null, Steps = checks.Steps(r.Steps), GuidanceScale = checks.Guidance(r.CfgScale),
             Width = width, Height = height, BatchSize = batch, Scheduler = sampler, ClipSkip = ClipSkip(r),
             Image = image, Mask = mask, Strength = strength, MaskBlur = maskBlur, InvertMask = invertMask, Seed = seed,
+            PromptSyntax = PromptSyntax.A1111,
         };
         var runs = Enumerable.Range(0, iterations).Select(k => first with { Seed = seed + (long)k * batch }).ToList();
         return new A1111Plan(runs, seed, width, height, sampler);

@@ -26,10 +26,12 @@ internal static class OpenAIEndpoints
         if (body.OutputFormat is { } output && output != "png")
             throw RequestChecks.Bad("output_format", $"only png is supported (got '{output}')");
         int n = checks.Images(body.N ?? 1, "n");
+        A1111.ServerAdapters.CheckPrompt(pipeline, body.Prompt, "prompt", withLoras: true);
         var (width, height) = Size(body.Size, checks, pipeline);
         return new GenerationRequest
         {
             Prompt = body.Prompt, Width = width, Height = height, BatchSize = n, Seed = RequestChecks.Seed(null, n),
+            PromptSyntax = PromptSyntax.A1111,
         };
     }
 
