@@ -29,7 +29,7 @@ public static class Program
     static readonly Dictionary<string, string> GroupSummaries = new()
     {
         ["data"] = "make data sets (sd data shapes)",
-        ["train"] = "train an autoencoder (sd train vae) or a text-to-image model (sd train unet)",
+        ["train"] = "train an autoencoder (sd train vae), a text-to-image model (sd train unet) or a LoRA (sd train lora)",
     };
 
     public static int Main(string[] argv)

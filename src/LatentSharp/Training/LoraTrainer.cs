@@ -1,0 +1,291 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using LatentSharp.Adapters;
+using LatentSharp.Checkpoints;
+using LatentSharp.Imaging;
+using LatentSharp.Schedulers;
+using LatentSharp.Text;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LatentSharp.Training;
+
+/// <summary>
+/// Trains a LoRA on a frozen base model (<c>sd train lora</c>) and writes it as a kohya-format .safetensors.
+/// <para>
+/// Each step merges the current ΔW = (alpha / rank) · B · A into the target layers (W = W₀ + ΔW, W₀ kept aside), so
+/// the model's own forward pass runs unchanged and as fast as inference; autograd gives ∂L/∂W for the target
+/// weights only, and the chain rule through ΔW turns that into the LoRA's gradients ∂L/∂B = (alpha/rank)·G·Aᵀ and
+/// ∂L/∂A = (alpha/rank)·Bᵀ·G — exactly what an unmerged LoRA layer would get. The loss handed to the training loop
+/// is L plus a term of value 0 whose gradient is that (<see cref="Loss"/>), so checkpoints, resume, EMA, clipping
+/// and logging are the ones every run shares.
+/// </para>
+/// </summary>
+public sealed class LoraTrainer : Trainer
+{
+    public const string Kind = "lora";
+
+    readonly LoraTrainingOptions spec;
+    readonly StableDiffusionModel model;
+    readonly ClipTokenizer tokenizer;
+    readonly LatentCache latents;
+    readonly Tensor tokenIds, emptyPromptIds;
+    readonly DataOrder order;
+    readonly int originals, images;
+    readonly DiffusionObjective objective;
+    readonly LoraNetwork network;
+    readonly LoraNetwork? averaged;
+    readonly ModuleGroup? averagedGroup;
+    readonly Dictionary<Parameter, Tensor> baseWeights = new(ReferenceEqualityComparer.Instance);
+
+    LoraTrainer(TrainingRunFolder run, LoraTrainingOptions spec, StableDiffusionModel model, ClipTokenizer tokenizer, LatentCache latents,
+        IReadOnlyList<string> captions, int originals, LoraNetwork network)
+        : base(run, spec.Optimization, new ModuleGroup(("lora", network)))
+    {
+        this.spec = spec;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.latents = latents;
+        this.originals = originals;
+        this.network = network;
+        images = captions.Count;
+        tokenIds = tokenizer.EncodeBatch(captions);
+        emptyPromptIds = tokenizer.EncodeBatch([""]);
+        order = new DataOrder(originals, spec.Optimization.Seed);
+        objective = new DiffusionObjective(SchedulerConfig.FromJson(model.SchedulerConfigJson), SchedulerConfig.FromJson(model.SchedulerConfigJson).PredictionType);
+        foreach (var (_, target) in network.Targets)
+        {
+            baseWeights[target.Weight] = target.Weight.detach().clone().DetachFromDisposeScope();
+            target.Weight.requires_grad = true;
+        }
+        if (Loop.Ema != null)
+        {
+            averaged = new LoraNetwork(network.Targets, network.Rank, network.Alpha, spec.Optimization.Seed);
+            foreach (var p in averaged.parameters()) p.requires_grad = false;
+            averagedGroup = new ModuleGroup(("lora", averaged));
+        }
+    }
+
+    public StableDiffusionModel BaseModel => model;
+
+    protected override string Title => $"LoRA training loss (rank {spec.Rank}, alpha {spec.EffectiveAlpha.ToString(CultureInfo.InvariantCulture)})";
+
+    /// <summary>Starts a new run in <paramref name="runFolder"/> (which must be new or empty).</summary>
+    public static LoraTrainer Create(string runFolder, LoraTrainingOptions options, Action<string>? report = null)
+    {
+        options.Validate();
+        var run = new TrainingRunFolder(runFolder);
+        run.Create(options, Kind);
+        return Build(run, options, report);
+    }
+
+    /// <summary>Continues the run in <paramref name="runFolder"/> from its newest checkpoint.</summary>
+    public static LoraTrainer Resume(string runFolder, Action<string>? report = null)
+    {
+        var run = new TrainingRunFolder(runFolder);
+        return Restored(Build(run, run.Read<LoraTrainingOptions>(Kind).Validate(), report));
+    }
+
+    static LoraTrainer Build(TrainingRunFolder run, LoraTrainingOptions spec, Action<string>? report)
+    {
+        var model = StableDiffusionModel.Load(spec.BaseModel);
+        ImageFolderDataset? data = null;
+        LatentCache? latents = null;
+        try
+        {
+            var tokenizer = ClipTokenizer.FromFolder(model.RequireTokenizerPath());
+            data = ImageFolderDataset.Load(spec.DataFolder, spec.Preprocessing);
+            report?.Invoke($"{data.Count} images from {spec.DataFolder}" + (data.Skipped.Count > 0 ? $", {data.Skipped.Count} skipped (first: {data.Skipped[0]})" : ""));
+            int originals = data.Count;
+            if (spec.RandomFlip)
+            {
+                var mirrored = data.WithMirroredCopies();
+                data.Dispose();
+                data = mirrored;
+            }
+            if (data.Resolution % model.Vae.Config.DownscaleFactor != 0)
+                throw new LatentSharpException($"the resolution {data.Resolution} is not a multiple of the autoencoder's downscale factor {model.Vae.Config.DownscaleFactor}");
+            latents = LoadOrEncodeLatents(run, model, data, report);
+
+            var table = LoraModuleTable.For(model);
+            var targets = table.Targets.Where(t => IsTarget(t, spec)).OrderBy(t => t.Component).ThenBy(t => t.ModulePath, StringComparer.Ordinal)
+                .Select(t => (table.KohyaName(t.Component, t.ModulePath), t)).ToList();
+            if (targets.Count == 0) throw new LatentSharpException($"{spec.BaseModel}: the model has no layers to train a LoRA on");
+            var network = new LoraNetwork(targets, spec.Rank, spec.EffectiveAlpha, spec.Optimization.Seed);
+            report?.Invoke($"LoRA rank {spec.Rank}, alpha {spec.EffectiveAlpha.ToString(CultureInfo.InvariantCulture)} on {targets.Count} layers " +
+                           $"({network.parameters().Sum(p => p.numel()):N0} parameters); {model.Name} frozen");
+            return new LoraTrainer(run, spec, model, tokenizer, latents, data.Captions, originals, network);
+        }
+        catch
+        {
+            latents?.Dispose();
+            model.Dispose();
+            throw;
+        }
+        finally
+        {
+            data?.Dispose();
+        }
+    }
+
+    static readonly string[] AttentionLayers = [".to_q", ".to_k", ".to_v", ".to_out.0"];
+    static readonly string[] TransformerLayers = [.. AttentionLayers, ".ff.net.0.proj", ".ff.net.2", ".proj_in", ".proj_out"];
+    static readonly string[] TextAttentionLayers = [".self_attn.q_proj", ".self_attn.k_proj", ".self_attn.v_proj", ".self_attn.out_proj"];
+
+    static bool IsTarget(LoraTarget t, LoraTrainingOptions spec) => t.Component switch
+    {
+        "unet" => t.ModulePath.Contains(".attentions.", StringComparison.Ordinal)
+                  && (spec.Targets == LoraTargets.Attention ? AttentionLayers : TransformerLayers).Any(l => t.ModulePath.EndsWith(l, StringComparison.Ordinal)),
+        "text_encoder" => spec.TrainTextEncoder && TextAttentionLayers.Any(l => t.ModulePath.EndsWith(l, StringComparison.Ordinal)),
+        _ => false,
+    };
+
+    static LatentCache LoadOrEncodeLatents(TrainingRunFolder run, StableDiffusionModel model, ImageFolderDataset data, Action<string>? report)
+    {
+        string path = run[DiffusionTrainer.LatentCacheFile];
+        if (LatentCache.TryLoad(path, data.Count) is { } cached) return cached;
+        report?.Invoke($"encoding {data.Count} images to latents (once; cached in {path})");
+        var encoded = LatentCache.Encode(model.Vae, data.Images);
+        encoded.Save(path);
+        return encoded;
+    }
+
+    /// <summary>W = W₀ + ΔW for every target, from <paramref name="weights"/> (the trained or the averaged matrices).</summary>
+    void Merge(LoraNetwork weights)
+    {
+        using var _ = no_grad();
+        for (int i = 0; i < weights.Targets.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            var weight = weights.Targets[i].Target.Weight;
+            weight.copy_(baseWeights[weight] + weights.Delta(i));
+        }
+    }
+
+    protected override Tensor Loss(long step, int microBatch, Generator random)
+    {
+        Merge(network);
+        int batch = Options.BatchSize;
+        var indices = order.Batch(step * Options.GradientAccumulation + microBatch, batch);
+        if (spec.RandomFlip) indices = indices + (rand([batch], generator: random) < 0.5).to_type(ScalarType.Int64) * originals;
+        var clean = latents.Sample(indices, random) * model.Vae.Config.ScalingFactor;
+        var timesteps = randint(0, objective.NumTrainTimesteps, [batch], generator: random);
+        var noise = randn(clean.shape, generator: random);
+        var dropped = (rand([batch], generator: random) < spec.CaptionDropout).unsqueeze(1);
+        var ids = where(dropped, emptyPromptIds, tokenIds.index_select(0, indices));
+
+        Tensor context;
+        if (spec.TrainTextEncoder) context = model.TextEncoder.PromptEmbeddings(ids);
+        else using (no_grad()) context = model.TextEncoder.PromptEmbeddings(ids);
+        var (noisy, target) = objective.Corrupt(clean, noise, timesteps);
+        var loss = objective.Loss(model.Unet.forward(noisy, timesteps, context), target, timesteps, spec.SnrGamma);
+
+        return WithLoraGradients(loss, network.Targets.Select(t => (Tensor)t.Target.Weight).ToList(), network.Delta);
+    }
+
+    /// <summary>
+    /// The loss to back-propagate for a LoRA merged into <paramref name="weights"/>: its value is <paramref name="loss"/>'s,
+    /// and its gradient with respect to A and B is the LoRA's. With G = ∂L/∂W of each weight (autograd, the weights
+    /// requiring gradients), Σ⟨G, ΔW(A, B)⟩ has exactly those gradients; subtracting its own value leaves L.
+    /// </summary>
+    internal static Tensor WithLoraGradients(Tensor loss, IReadOnlyList<Tensor> weights, Func<int, Tensor> delta)
+    {
+        var gradients = autograd.grad([loss], weights.ToList());
+        Tensor? coupling = null;
+        for (int i = 0; i < weights.Count; i++)
+        {
+            var term = (gradients[i].detach() * delta(i)).sum();
+            coupling = coupling is null ? term : coupling + term;
+        }
+        return loss.detach() + (coupling! - coupling!.detach());
+    }
+
+    protected override void WriteSamples(string path)
+    {
+        var weights = Averaged();
+        Merge(weights);
+        PngWriter.Write(path, SampleGrid.Render(model, tokenizer, spec.Samples));
+    }
+
+    /// <summary>The matrices samples and the export use: the moving average when the run keeps one.</summary>
+    LoraNetwork Averaged()
+    {
+        if (averaged is null) return network;
+        CopyWeightsForInference(averagedGroup!);
+        return averaged;
+    }
+
+    /// <summary>
+    /// Writes the LoRA as a kohya / A1111 .safetensors (lora_down, lora_up, alpha per layer) with kohya's ss_* training
+    /// record and its sshs_model_hash, readable by A1111, ComfyUI, diffusers' load_lora_weights and <see cref="LoraFile"/>.
+    /// </summary>
+    /// <param name="dtype">Float16 halves the size (kohya's default save precision); default float32.</param>
+    public void Export(string path, ScalarType? dtype = null)
+    {
+        var tensors = Averaged().KohyaTensors().Select(kv => new KeyValuePair<string, Tensor>(kv.Key,
+            kv.Value.to_type(dtype ?? ScalarType.Float32).contiguous())).ToList();
+        try
+        {
+            var metadata = Metadata(path, DataHash(tensors));
+            SafetensorsWriter.Write(path, tensors, metadata);
+        }
+        finally
+        {
+            foreach (var (_, t) in tensors) t.Dispose();
+        }
+    }
+
+    Dictionary<string, string> Metadata(string path, string hash)
+    {
+        string Number(double v) => v.ToString(CultureInfo.InvariantCulture);
+        var o = spec.Optimization;
+        return new Dictionary<string, string>
+        {
+            ["ss_network_module"] = "networks.lora",
+            ["ss_network_dim"] = spec.Rank.ToString(CultureInfo.InvariantCulture),
+            ["ss_network_alpha"] = Number(spec.EffectiveAlpha),
+            ["ss_network_args"] = $"{{\"targets\": \"{spec.Targets.ToString().ToLowerInvariant()}\"}}",
+            ["ss_base_model_version"] = model.Kind == StableDiffusionKind.Sd2 ? "sd_v2" : "sd_v1",
+            ["ss_v2"] = model.Kind == StableDiffusionKind.Sd2 ? "True" : "False",
+            ["ss_sd_model_name"] = model.Name,
+            ["ss_output_name"] = Path.GetFileNameWithoutExtension(path),
+            ["ss_steps"] = State.Step.ToString(CultureInfo.InvariantCulture),
+            ["ss_max_train_steps"] = o.Steps.ToString(CultureInfo.InvariantCulture),
+            ["ss_learning_rate"] = Number(o.LearningRate),
+            ["ss_unet_lr"] = Number(o.LearningRate),
+            ["ss_text_encoder_lr"] = spec.TrainTextEncoder ? Number(o.LearningRate) : "0",
+            ["ss_network_train_unet_only"] = spec.TrainTextEncoder ? "False" : "True",
+            ["ss_batch_size_per_device"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["ss_gradient_accumulation_steps"] = o.GradientAccumulation.ToString(CultureInfo.InvariantCulture),
+            ["ss_num_train_images"] = images.ToString(CultureInfo.InvariantCulture),
+            ["ss_resolution"] = $"({spec.Preprocessing.Resolution}, {spec.Preprocessing.Resolution})",
+            ["ss_seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+            ["ss_caption_dropout_rate"] = Number(spec.CaptionDropout),
+            ["ss_min_snr_gamma"] = spec.SnrGamma is { } g ? Number(g) : "None",
+            ["ss_training_comment"] = "trained with LatentSharp (sd train lora)",
+            ["sshs_model_hash"] = hash,
+        };
+    }
+
+    /// <summary>SHA-256 of the file's data section (the tensors' bytes in order): the "addnet" hash A1111 shows for LoRAs.</summary>
+    static string DataHash(IEnumerable<KeyValuePair<string, Tensor>> tensors)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (_, t) in tensors) sha.AppendData(t.bytes);
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        foreach (var copy in baseWeights.Values) copy.Dispose();
+        averaged?.Dispose();
+        network.Dispose();
+        objective.Dispose();
+        tokenIds.Dispose();
+        emptyPromptIds.Dispose();
+        latents.Dispose();
+        model.Dispose();
+    }
+}

@@ -1,0 +1,112 @@
+using LatentSharp.Adapters;
+using LatentSharp.Checkpoints;
+using LatentSharp.Tests.Support;
+using LatentSharp.Training;
+using static TorchSharp.torch;
+
+namespace LatentSharp.Tests.Training;
+
+/// <summary>LoRA training: the gradients the merged-weight trick gives, a short run on tiny-sd1, its kohya file, and resume.</summary>
+public class LoraTrainerTests : IDisposable
+{
+    readonly TempFolder temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    [Fact]
+    public void MergedWeightGradientsAreTheLoraGradients()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(3);
+        var x = randn([5, 6], generator: generator);
+        var w0 = randn([4, 6], generator: generator);
+        var a = randn([2, 6], generator: generator).requires_grad_(true);
+        var b = randn([4, 2], generator: generator).requires_grad_(true);
+        const float factor = 0.5f;
+        Tensor Loss(Tensor w) => nn.functional.linear(x, w).tanh().pow(2).sum();
+
+        // Reference: the unmerged LoRA, autograd straight through W0 + f·B·A.
+        var reference = Loss(w0 + b.matmul(a) * factor);
+        var (gradA, gradB) = (autograd.grad([reference], [a])[0], autograd.grad([Loss(w0 + b.matmul(a) * factor)], [b])[0]);
+
+        // The trainer's way: the LoRA merged into a weight that requires gradients, then the coupling term.
+        var w = (w0 + b.matmul(a).detach() * factor).requires_grad_(true);
+        var loss = Loss(w);
+        var surrogate = LoraTrainer.WithLoraGradients(loss, [w], _ => b.matmul(a) * factor);
+        Assert.Equal(reference.item<float>(), surrogate.item<float>());
+        surrogate.backward();
+        TensorAssert.Close(gradA, a.grad!, 1e-5, "∂L/∂A");
+        TensorAssert.Close(gradB, b.grad!, 1e-5, "∂L/∂B");
+    }
+
+    LoraTrainingOptions Options(int steps = 3) => new()
+    {
+        DataFolder = TinyTraining.ShapesFolder(temp["data"], count: 12),
+        BaseModel = Fixtures.TinySd1,
+        Preprocessing = new ImagePreprocessing(64),
+        Rank = 2,
+        Alpha = 1,
+        TrainTextEncoder = true,
+        Samples = new SampleSettings { Prompts = ["a red circle"], Steps = 2 },
+        Optimization = new OptimizationOptions { Steps = steps, BatchSize = 2, WarmupSteps = 1, LearningRate = 1e-2, EmaDecay = 0.9, SampleEvery = 100, CheckpointEvery = 2, Seed = 4 },
+    };
+
+    [Fact]
+    public void ARunWritesAKohyaLoraThatChangesTheModelAndLoadsBack()
+    {
+        string file = temp["pink.safetensors"];
+        using (var trainer = LoraTrainer.Create(temp["run"], Options()))
+        {
+            Assert.Equal(TrainingOutcome.Completed, trainer.Train());
+            trainer.Export(file, ScalarType.Float16);
+        }
+        using var lora = LoraFile.Load(file);
+        // tiny-sd1: 6 transformers × 2 attentions × 4 projections in the U-Net, 2 layers × 4 in the text encoder.
+        Assert.Equal(56, lora.Layers.Count);
+        Assert.All(lora.Layers, l => Assert.Equal((2L, 1.0), (l.Rank, l.Alpha!.Value)));
+        Assert.Contains(lora.Layers, l => l.Name == "lora_te_text_model_encoder_layers_1_self_attn_out_proj");
+        Assert.Contains(lora.Layers, l => l.Name == "lora_unet_mid_block_attentions_0_transformer_blocks_0_attn2_to_k");
+        Assert.Equal(("networks.lora", "2", "1", "3", "sd_v1", "tiny-sd1"), (lora.Metadata["ss_network_module"], lora.Metadata["ss_network_dim"],
+            lora.Metadata["ss_network_alpha"], lora.Metadata["ss_steps"], lora.Metadata["ss_base_model_version"], lora.Metadata["ss_sd_model_name"]));
+        Assert.Equal(lora.Metadata["sshs_model_hash"], DataHash(file));
+        Assert.True(new FileInfo(file).Length < 200_000);
+
+        using var model = StableDiffusionModel.Load(Fixtures.TinySd1);
+        var before = Adapters.LoraParityTests.Snapshot(model.Unet);
+        model.Loras.Set([new LoraApplication(lora, 1.0)]);
+        Assert.Contains(model.Unet.named_parameters(), p => !TensorAssert.BitEqual(p.parameter, before[p.name]));
+        model.Loras.Set([new LoraApplication(lora, 0.0)]);
+        Adapters.LoraParityTests.AssertUnchanged(before, model.Unet);
+    }
+
+    [Fact]
+    public void AnInterruptedRunResumesToTheSameLora()
+    {
+        using (var whole = LoraTrainer.Create(temp["whole"], Options(steps: 4)))
+        {
+            whole.Train();
+            whole.Export(temp["whole.safetensors"]);
+        }
+        using (var first = LoraTrainer.Create(temp["split"], Options(steps: 4)))
+        {
+            using var stop = new CancellationTokenSource();
+            Assert.Equal(TrainingOutcome.Stopped, first.Train(p => { if (p.Step == 2) stop.Cancel(); }, stop.Token));
+        }
+        using (var resumed = LoraTrainer.Resume(temp["split"]))
+        {
+            Assert.Equal(2, resumed.State.Step);
+            Assert.Equal(TrainingOutcome.Completed, resumed.Train());
+            resumed.Export(temp["split.safetensors"]);
+        }
+        using var a = SafetensorsFile.Open(temp["whole.safetensors"]);
+        using var b = SafetensorsFile.Open(temp["split.safetensors"]);
+        foreach (var key in a.Keys) Assert.True(TensorAssert.BitEqual(a.Read(key), b.Read(key)), key);
+    }
+
+    static string DataHash(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        long header = BitConverter.ToInt64(bytes, 0);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.AsSpan((int)(8 + header))));
+    }
+}
