@@ -55,14 +55,24 @@ public sealed class LoraModuleTable
         foreach (var name in ambiguous) byName.Remove(name);
     }
 
-    /// <summary>The table of a Stable Diffusion model: its U-Net ("lora_unet_") and text encoder ("lora_te_").</summary>
+    /// <summary>
+    /// The table of a Stable Diffusion model: its U-Net ("lora_unet_") and text encoder ("lora_te_"); SDXL's two text
+    /// encoders are "lora_te1_" and "lora_te2_" (text_encoder and text_encoder_2), as kohya names them.
+    /// </summary>
     public static LoraModuleTable For(StableDiffusionModel model) => new(ComponentsOf(model));
 
-    public static IEnumerable<Component> ComponentsOf(StableDiffusionModel model) =>
-    [
-        new("unet", "lora_unet_", model.Unet, SingleFileKeyMap.UNet(model.Unet.Config)),
-        new("text_encoder", "lora_te_", model.TextEncoder),
-    ];
+    public static IEnumerable<Component> ComponentsOf(StableDiffusionModel model) => model.TextEncoder2 is { } second
+        ?
+        [
+            new("unet", "lora_unet_", model.Unet, SingleFileKeyMap.UNet(model.Unet.Config)),
+            new("text_encoder", "lora_te1_", model.TextEncoder),
+            new("text_encoder_2", "lora_te2_", second),
+        ]
+        :
+        [
+            new("unet", "lora_unet_", model.Unet, SingleFileKeyMap.UNet(model.Unet.Config)),
+            new("text_encoder", "lora_te_", model.TextEncoder),
+        ];
 
     /// <summary>The layer a file's layer name addresses, or null if the model has none of that name.</summary>
     public LoraTarget? Find(string name) => byName.GetValueOrDefault(name);

@@ -78,11 +78,13 @@ internal sealed class PristineWeights(StableDiffusionModel model)
     {
         "unet" => (model.Unet, checkpoint.UnetWeights),
         "text_encoder" => (model.TextEncoder, checkpoint.TextEncoderWeights),
+        "text_encoder_2" when model.TextEncoder2 is { } second && checkpoint.TextEncoder2Weights is { } weights => (second, weights),
         _ => throw new InvalidOperationException($"no component '{component}' to restore"),
     };
 
     static IEnumerable<string> Files(StableDiffusionCheckpoint checkpoint) =>
-        new[] { checkpoint.UnetWeights, checkpoint.TextEncoderWeights }.Select(w => w.File.Path).Distinct();
+        new[] { checkpoint.UnetWeights, checkpoint.TextEncoderWeights, checkpoint.TextEncoder2Weights }.OfType<ComponentWeights>()
+            .Select(w => w.File.Path).Distinct();
 
     static (string, long, DateTime) Fingerprint(string path)
     {

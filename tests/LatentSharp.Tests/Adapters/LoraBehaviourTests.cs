@@ -139,3 +139,42 @@ public class LoraBehaviourTests
         LoraParityTests.AssertUnchanged(before, model.Unet);
     }
 }
+
+/// <summary>SDXL: kohya's sgm block names for the U-Net, lora_te1_ / lora_te2_ for the two text encoders.</summary>
+public class SdxlLoraTests
+{
+    [Fact]
+    public void KohyaSdxlNamesResolveAndApplyAndRemoveExactly()
+    {
+        using var model = TinyModels.Load(TinyModels.Sdxl);
+        var table = LoraModuleTable.For(model);
+        Assert.Equal("unet.down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k",
+            table.Find("lora_unet_input_blocks_4_1_transformer_blocks_0_attn2_to_k")?.DiffusersName);
+        Assert.Equal("unet.mid_block.attentions.0.transformer_blocks.1.attn1.to_out.0",
+            table.Find("lora_unet_middle_block_1_transformer_blocks_1_attn1_to_out_0")?.DiffusersName);
+        Assert.Equal("unet.up_blocks.0.attentions.0.proj_in", table.Find("lora_unet_output_blocks_0_1_proj_in")?.DiffusersName);
+        Assert.Equal("text_encoder.text_model.encoder.layers.0.self_attn.q_proj",
+            table.Find("lora_te1_text_model_encoder_layers_0_self_attn_q_proj")?.DiffusersName);
+        Assert.Equal("text_encoder_2.text_model.encoder.layers.2.mlp.fc1", table.Find("lora_te2_text_model_encoder_layers_2_mlp_fc1")?.DiffusersName);
+        Assert.Null(table.Find("lora_te_text_model_encoder_layers_0_self_attn_q_proj"));
+
+        using var temp = new TempFolder();
+        string path = temp["sdxl.safetensors"];
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (var name in new[] { "lora_unet_input_blocks_4_1_transformer_blocks_0_attn2_to_k", "lora_te2_text_model_encoder_layers_2_mlp_fc1",
+                     "lora_te1_text_model_encoder_layers_0_self_attn_q_proj" })
+        {
+            var weight = table.Find(name)!.Weight;
+            tensors[name + ".lora_down.weight"] = randn(2, weight.shape[1]);
+            tensors[name + ".lora_up.weight"] = randn(weight.shape[0], 2);
+            tensors[name + ".alpha"] = tensor(1.0f);
+        }
+        SafetensorsWriter.Write(path, tensors);
+        using var lora = LoraFile.Load(path);
+        var before = LoraParityTests.Snapshot(model.TextEncoder2!);
+        model.Loras.Set([new LoraApplication(lora, 1.0)]);
+        Assert.Contains(model.TextEncoder2!.named_parameters(), p => !TensorAssert.BitEqual(p.parameter, before[p.name]));
+        model.Loras.Clear();
+        LoraParityTests.AssertUnchanged(before, model.TextEncoder2!);
+    }
+}
