@@ -35,12 +35,18 @@ public sealed class AdapterOptions
         "every embedding of a folder, each under its file name (A1111's embeddings/)", "DIR");
 
     public readonly TextOption<PromptSyntax> PromptSyntax = CliOption.Choice("--prompt-syntax",
-        "a1111: (emphasis:1.2), [less], BREAK, long prompts in chunks of 75, <lora:NAME:SCALE>; plain: the text as diffusers reads it",
-        Syntaxes, "a1111");
+        "a1111: (emphasis:1.2), [less], BREAK, long prompts in chunks of 75, <lora:NAME:SCALE> (sd serve's syntax); plain: the text as diffusers reads it",
+        Syntaxes, "plain");
 
     public IEnumerable<Option> All => [Lora, LoraDir, Embedding, EmbeddingsDir, PromptSyntax];
 
     public PromptSyntax Syntax(ParseResult parse) => PromptSyntax.Read(parse);
+
+    /// <summary>A line for a prompt whose A1111 syntax plain reading would take as text (a &lt;lora:…&gt; tag, say); null if none.</summary>
+    public static string? PlainSyntaxNotice(GenerationRequest request) =>
+        request.PromptSyntax == Pipelines.PromptSyntax.Plain && request.Prompt.Contains("<lora:", StringComparison.Ordinal)
+            ? "the prompt's <lora:…> tag is read as text with --prompt-syntax plain (the default); pass --prompt-syntax a1111 to apply it"
+            : null;
 
     /// <summary>The files the options name, read and validated (one-line errors for bad ones).</summary>
     public LoadedAdapters Load(ParseResult parse, Action<string>? warn = null)

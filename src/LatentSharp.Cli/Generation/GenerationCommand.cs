@@ -40,6 +40,7 @@ public abstract class GenerationCommand : SdCommand
         using var pipeline = ModelLoading.Load(modelPath, precision, tokenizer, configFolder);
         pipeline.VaeTiling = VaeTileOption.Read(parse.GetValue(Shared.VaeTile));
         adapters.ApplyTo(pipeline, pipeline.Warn);
+        if (AdapterOptions.PlainSyntaxNotice(request) is { } notice) pipeline.Warn(notice);
         using var initialLatents = initLatents is { } file ? ReadInitialLatents(file) : null;
         request = request with { InitialLatents = initialLatents };
         request = request with { BatchSize = initialLatents is null || parse.Given(Shared.Batch) ? request.BatchSize : (int)initialLatents.shape[0] };

@@ -25,7 +25,7 @@ public class AdapterCommandTests : IDisposable
         File.Copy(Kohya, temp["loras/tinystyle.safetensors"]);
         Assert.Equal(0, Generate("a photo of a cat", "plain.png"));
         Assert.Equal(0, Generate("a photo of a cat", "file.png", "--lora", Kohya + ":0.6"));
-        Assert.Equal(0, Generate("a photo of a cat <lora:tinystyle:0.6>", "tag.png", "--lora-dir", temp["loras"]));
+        Assert.Equal(0, Generate("a photo of a cat <lora:tinystyle:0.6>", "tag.png", "--lora-dir", temp["loras"], "--prompt-syntax", "a1111"));
 
         var plain = ImageReader.Read(temp["plain.png"]).Pixels;
         var file = ImageReader.Read(temp["file.png"]).Pixels;
@@ -38,10 +38,10 @@ public class AdapterCommandTests : IDisposable
     }
 
     [Fact]
-    public void PlainSyntaxReadsBracketsAsText()
+    public void PlainSyntaxTheDefaultReadsBracketsAsText()
     {
-        Assert.Equal(0, Generate("a (cat:1.5)", "a1111.png"));
-        Assert.Equal(0, Generate("a (cat:1.5)", "plain.png", "--prompt-syntax", "plain"));
+        Assert.Equal(0, Generate("a (cat:1.5)", "a1111.png", "--prompt-syntax", "a1111"));
+        Assert.Equal(0, Generate("a (cat:1.5)", "plain.png"));
         Assert.NotEqual(ImageReader.Read(temp["a1111.png"]).Pixels, ImageReader.Read(temp["plain.png"]).Pixels);
     }
 
@@ -56,9 +56,9 @@ public class AdapterCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("a cat <lora:tinystyle:1>", new string[0], "no LoRA folder is set (--lora-dir)")]
+    [InlineData("a cat <lora:tinystyle:1>", new[] { "--prompt-syntax", "a1111" }, "no LoRA folder is set (--lora-dir)")]
     [InlineData("a cat", new[] { "--lora", "/no/such.safetensors" }, "/no/such.safetensors: file not found")]
-    [InlineData("a (cat:1.2.3)", new string[0], "is not a weight")]
+    [InlineData("a (cat:1.2.3)", new[] { "--prompt-syntax", "a1111" }, "is not a weight")]
     public void BadAdaptersAreOneLineErrors(string prompt, string[] more, string expected)
     {
         var error = new StringWriter();
