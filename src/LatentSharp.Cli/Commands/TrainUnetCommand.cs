@@ -77,6 +77,7 @@ public sealed class TrainUnetCommand : SdCommand
             training.RejectRunOptions(parse, [vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, schedulerConfig,
                 snrGamma, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
             trainer = DiffusionTrainer.Resume(output, TrainingConsole.Report);
+            training.ApplyRunThreads(parse, trainer.Options);
         }
         else trainer = DiffusionTrainer.Create(output, NewRun(parse), TrainingConsole.Report);
         using (trainer)

@@ -52,6 +52,7 @@ public sealed class TrainVaeCommand : SdCommand
         {
             training.RejectRunOptions(parse, [config, crop, klWeight, valCount, judgeShapes]);
             trainer = AutoencoderTrainer.Resume(output, TrainingConsole.Report);
+            training.ApplyRunThreads(parse, trainer.Options);
         }
         else
         {

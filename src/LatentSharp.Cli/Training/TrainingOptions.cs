@@ -86,6 +86,7 @@ public sealed class TrainingOptions
         LogEvery = parse.GetValue(LogEvery),
         SampleEvery = parse.GetValue(SampleEvery),
         CheckpointEvery = parse.GetValue(CheckpointEvery),
+        Threads = get_num_threads(),
     }.Validate();
 
     public ImagePreprocessing Preprocessing(ParseResult parse) => new(parse.GetValue(Resolution), CenterCrop: !parse.GetValue(NoCenterCrop));
@@ -109,9 +110,28 @@ public sealed class TrainingOptions
                 throw new UsageException($"{option.Name} is fixed by the run being resumed (see its run.json); resume takes --out, --export, --export-dtype and --threads");
     }
 
-    /// <summary>Sets LibTorch's thread count if --threads was given.</summary>
+    /// <summary>Sets LibTorch's thread count if --threads was given (a new run records the count it trains with).</summary>
     public void ApplyThreads(ParseResult parse)
     {
         if (parse.GetValue(Threads) is int n) set_num_threads(n);
     }
+
+    /// <summary>
+    /// A resumed run trains on the thread count it recorded, unless --threads says otherwise — then with a warning,
+    /// since the continuation is no longer bit for bit the uninterrupted run.
+    /// </summary>
+    public void ApplyRunThreads(ParseResult parse, OptimizationOptions run)
+    {
+        var (threads, warning) = ResumedThreads(parse.GetValue(Threads), run.Threads);
+        if (threads is int n) set_num_threads(n);
+        if (warning != null) Console.Error.WriteLine(warning);
+    }
+
+    /// <summary>The thread count a resumed run uses (null: leave LibTorch's), and a warning when it is not the run's own.</summary>
+    public static (int? Threads, string? Warning) ResumedThreads(int? given, int? recorded) => (given, recorded) switch
+    {
+        (null, _) => (recorded, null),
+        (int g, int r) when g != r => (g, $"note: --threads {g} differs from the run's {r}: the resumed run will not be bit for bit the uninterrupted one"),
+        _ => (given, null),
+    };
 }

@@ -27,6 +27,12 @@ public sealed record OptimizationOptions
     /// <summary>Fixes the initial weights, the data order and every random draw of every step.</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>
+    /// LibTorch's intra-op thread count the run trains with. A resumed run takes the same count: the order of
+    /// parallel reductions, hence the last bits of every step, depends on it. Null in runs recorded before it was kept.
+    /// </summary>
+    public int? Threads { get; init; }
+
     public int LogEvery { get; init; } = 50;
     public int SampleEvery { get; init; } = 1000;
     public int CheckpointEvery { get; init; } = 500;
@@ -45,6 +51,7 @@ public sealed record OptimizationOptions
         Require(WeightDecay >= 0 && MaxGradNorm >= 0, "weight decay and the gradient-norm limit must not be negative");
         Require(EmaDecay is >= 0 and < 1, "the EMA decay must be in [0, 1)");
         Require(LogEvery > 0 && SampleEvery > 0 && CheckpointEvery > 0, "log, sample and checkpoint intervals must be positive");
+        Require(Threads is null or > 0, "the thread count must be positive");
         return this;
     }
 }

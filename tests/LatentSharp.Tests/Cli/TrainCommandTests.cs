@@ -1,5 +1,7 @@
 using LatentSharp.Autoencoder;
 using LatentSharp.Cli;
+using LatentSharp.Cli.Training;
+using LatentSharp.Training;
 using LatentSharp.Tests.Support;
 using LatentSharp.Tests.Training;
 
@@ -38,6 +40,8 @@ public class TrainCommandTests : IDisposable
         Assert.True(File.Exists(temp["run/samples/step_0000002.png"]));
         Assert.True(File.Exists(temp["run/loss.png"]));
         Assert.NotEqual(1.0, ConfigJson.Read<AutoencoderKLConfig>(temp["vae-run/vae/config.json"]).ScalingFactor);
+        // Each run records the thread count it trained with, for its resumption.
+        Assert.Equal(TorchSharp.torch.get_num_threads(), new TrainingRunFolder(temp["run"]).Read<DiffusionTrainingOptions>(DiffusionTrainer.Kind).Optimization.Threads);
 
         Assert.Equal(0, Program.Main(["generate", "a red circle", "--model", temp["run/model"], "--steps", "2", "--seed", "1", "--output", temp["out.png"]]));
         Assert.True(File.Exists(temp["out.png"]));
@@ -70,6 +74,19 @@ public class TrainCommandTests : IDisposable
     {
         Assert.Equal(2, Program.Main(["train", "unet", "--out", temp["run"], "--resume", "--steps", "5"]));
         Assert.Equal(1, Program.Main(["train", "unet", "--out", temp["nothing"], "--resume"]));
+    }
+
+    [Theory]
+    [InlineData(null, 1, 1, false)]     // a resumed run keeps its own count
+    [InlineData(null, null, null, false)] // a run recorded before counts were kept: LibTorch's default
+    [InlineData(2, 2, 2, false)]
+    [InlineData(2, 1, 2, true)]         // another count is taken, with a warning: no longer bit-exact
+    [InlineData(3, null, 3, false)]
+    public void AResumedRunTrainsOnItsRecordedThreadCount(int? given, int? recorded, int? expected, bool warns)
+    {
+        var (threads, warning) = TrainingOptions.ResumedThreads(given, recorded);
+        Assert.Equal(expected, threads);
+        Assert.Equal(warns, warning != null);
     }
 
     [Theory]
