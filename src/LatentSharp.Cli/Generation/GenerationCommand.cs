@@ -41,6 +41,8 @@ public abstract class GenerationCommand : SdCommand
         pipeline.VaeTiling = VaeTileOption.Read(parse.GetValue(Shared.VaeTile));
         adapters.ApplyTo(pipeline, pipeline.Warn);
         if (AdapterOptions.PlainSyntaxNotice(request) is { } notice) pipeline.Warn(notice);
+        // One generation per command: the text encoders' memory is freed once the prompts are encoded.
+        pipeline.ReleaseTextEncodersAfterEncoding = true;
         using var initialLatents = initLatents is { } file ? ReadInitialLatents(file) : null;
         request = request with { InitialLatents = initialLatents };
         request = request with { BatchSize = initialLatents is null || parse.Given(Shared.Batch) ? request.BatchSize : (int)initialLatents.shape[0] };

@@ -122,6 +122,21 @@ public sealed class StableDiffusionModel : IDisposable
         return choice.Effective;
     }
 
+    /// <summary>True once <see cref="ReleaseTextEncoders"/> has freed the text encoders' weights.</summary>
+    public bool TextEncodersReleased { get; private set; }
+
+    /// <summary>
+    /// Frees the text encoders' weights (SD 1.5: 0.25 GB in bf16; SDXL: 1.6 GB) once a one-shot caller has encoded its
+    /// prompts; the U-Net and VAE stay. Encoding afterwards is refused with a one-line error.
+    /// </summary>
+    public void ReleaseTextEncoders()
+    {
+        if (TextEncodersReleased) return;
+        ParameterStorage.Release(TextEncoder);
+        if (TextEncoder2 != null) ParameterStorage.Release(TextEncoder2);
+        TextEncodersReleased = true;
+    }
+
     /// <summary>The tokenizer folder, or a one-line error saying how to provide one.</summary>
     public string RequireTokenizerPath() => TokenizerPath ?? throw new LatentSharpException(
         $"{Name}: no CLIP tokenizer found; pass a tokenizer folder (vocab.json + merges.txt) or download " +

@@ -16,29 +16,49 @@ public static class ParameterStorage
     public static void AllocateEmpty(nn.Module model, ScalarType dtype, bool requiresGrad = false)
     {
         // Detached: parameters belong to the model, not to whatever dispose scope the caller has open.
-        Parameter Empty(Parameter p) => new(empty(p.shape, dtype).DetachFromDisposeScope(), requiresGrad);
+        ReplaceAll(model, p => new(empty(p.shape, dtype).DetachFromDisposeScope(), requiresGrad));
+        var left = model.named_parameters().FirstOrDefault(p => p.parameter.device_type == DeviceType.META);
+        if (left.name != null)
+            throw new InvalidOperationException($"parameter '{left.name}' belongs to a module type that ParameterStorage cannot allocate");
+    }
+
+    /// <summary>
+    /// Frees the memory of every parameter of <paramref name="model"/>: each becomes a shape-only tensor on the meta
+    /// device. The model cannot compute afterwards; its owner must say so before it is asked to.
+    /// </summary>
+    public static void Release(nn.Module model)
+    {
+        var released = new List<Parameter>();
+        ReplaceAll(model, p =>
+        {
+            released.Add(p);
+            return new Parameter(empty(p.shape, p.dtype, device: META).DetachFromDisposeScope(), requires_grad: false);
+        });
+        // Only once the modules hold their placeholders: setting a weight still reads the one it replaces.
+        foreach (var p in released) p.Dispose();
+    }
+
+    static void ReplaceAll(nn.Module model, Func<Parameter, Parameter> replace)
+    {
         foreach (var module in model.modules().Prepend(model))
         {
             switch (module)
             {
                 case Linear linear:
-                    linear.weight = Empty(linear.weight!);
-                    if (linear.bias is { } linearBias) linear.bias = Empty(linearBias);
+                    linear.weight = replace(linear.weight!);
+                    if (linear.bias is { } linearBias) linear.bias = replace(linearBias);
                     break;
                 case Conv2d conv:
-                    conv.weight = Empty(conv.weight!);
-                    if (conv.bias is { } convBias) conv.bias = Empty(convBias);
+                    conv.weight = replace(conv.weight!);
+                    if (conv.bias is { } convBias) conv.bias = replace(convBias);
                     break;
                 case Embedding embedding:
-                    embedding.weight = Empty(embedding.weight!);
+                    embedding.weight = replace(embedding.weight!);
                     break;
                 case IHasReplaceableParameters own:
-                    own.ReplaceParameters(Empty);
+                    own.ReplaceParameters(replace);
                     break;
             }
         }
-        var left = model.named_parameters().FirstOrDefault(p => p.parameter.device_type == DeviceType.META);
-        if (left.name != null)
-            throw new InvalidOperationException($"parameter '{left.name}' belongs to a module type that ParameterStorage cannot allocate");
     }
 }

@@ -69,6 +69,12 @@ public sealed partial class StableDiffusionPipeline : IDisposable
     /// </summary>
     public VaeTiling? VaeTiling { get; set; }
 
+    /// <summary>
+    /// Free the text encoders' memory as soon as the first generation has encoded its prompts (a command line that
+    /// makes one generation and exits); a server keeps them. Default: false.
+    /// </summary>
+    public bool ReleaseTextEncodersAfterEncoding { get; set; }
+
     /// <summary>Receives warnings (e.g. a prompt truncated to 77 tokens). Default: none.</summary>
     public Action<string>? Warn { get; set; }
 
@@ -108,8 +114,11 @@ public sealed partial class StableDiffusionPipeline : IDisposable
         scheduler.SetTimesteps(request.Steps);
 
         bool guided = ClassifierFreeGuidance.IsActive(request.GuidanceScale);
+        if (Model.TextEncodersReleased)
+            throw new LatentSharpException($"{Model.Name}: the text encoders were released after the first generation; load the model again to encode new prompts");
         string prompt = ApplyAdapters(request);
         using var conditioning = Conditioning(request with { Prompt = prompt }, width, height, guided);
+        if (ReleaseTextEncodersAfterEncoding) Model.ReleaseTextEncoders();
         long[] shape = [batch, Model.Vae.Config.LatentChannels, height / VaeScaleFactor, width / VaeScaleFactor];
 
         using var start = request.Mode switch

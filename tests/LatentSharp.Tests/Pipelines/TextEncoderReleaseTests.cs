@@ -1,0 +1,30 @@
+using LatentSharp.Pipelines;
+using LatentSharp.Tests.Support;
+using TorchSharp;
+
+namespace LatentSharp.Tests.Pipelines;
+
+public class TextEncoderReleaseTests
+{
+    [Theory]
+    [InlineData("tiny-sd1")]
+    [InlineData("tiny-sdxl")]
+    public void ReleasingTheTextEncodersAfterEncodingChangesNothingButTheNextEncode(string model)
+    {
+        var request = new GenerationRequest { Prompt = "a photo of a cat", NegativePrompt = "blurry", Steps = 3, Seed = 4 };
+        using var keeping = StableDiffusionPipeline.Load(Path.Combine(Fixtures.Root, model));
+        using var releasing = StableDiffusionPipeline.Load(Path.Combine(Fixtures.Root, model));
+        releasing.ReleaseTextEncodersAfterEncoding = true;
+
+        using var kept = keeping.Generate(request);
+        using var released = releasing.Generate(request);
+        TensorAssert.Equal(kept.Latents, released.Latents, "latents");
+
+        Assert.True(releasing.Model.TextEncodersReleased);
+        var encoders = new TorchSharp.torch.nn.Module?[] { releasing.Model.TextEncoder, releasing.Model.TextEncoder2 }.OfType<TorchSharp.torch.nn.Module>();
+        Assert.All(encoders.SelectMany(e => e.parameters()), p => Assert.Equal(DeviceType.META, p.device_type));
+        var error = Assert.Throws<LatentSharpException>(() => releasing.Generate(request));
+        Assert.Contains("released", error.Message);
+        Assert.False(keeping.Model.TextEncodersReleased);
+    }
+}
