@@ -78,7 +78,8 @@ public static class SingleFileConfigs
         {
             if (file.Contains(SingleFileKeyMap.SdxlConditionerPrefix + "0.model.token_embedding.weight"))
                 throw new CheckpointException(file.Path, SdxlRefinerRefusal);
-            if (!ClipHasTextModelLevel(file, SingleFileKeyMap.SdxlClipPrefix))
+            if (!ClipHasTextModelLevel(file, SingleFileKeyMap.SdxlClipPrefix)
+                && !file.Contains(SingleFileKeyMap.SdxlClipPrefix + "embeddings.token_embedding.weight"))
                 throw new CheckpointException(file.Path, $"SDXL checkpoint without its first text encoder ({SingleFileKeyMap.SdxlClipPrefix}text_model.*)");
             if (!file.Contains(SingleFileKeyMap.SdxlOpenClipPrefix + "token_embedding.weight"))
                 throw new CheckpointException(file.Path, $"SDXL checkpoint without text_encoder_2 ({SingleFileKeyMap.SdxlOpenClipPrefix}*)");
