@@ -39,4 +39,24 @@ public sealed record ServerOptions
 
     /// <summary>Seconds a client is told to wait (Retry-After) when the queue is full.</summary>
     public int RetryAfterSeconds { get; init; } = 5;
+
+    /// <summary>
+    /// On SIGTERM / Ctrl+C, how long the running job may take to finish before it is stopped (its client then
+    /// gets a 503 to retry elsewhere). 25 s fits Kubernetes' default 30 s grace period.
+    /// </summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>How the server logs, to stderr: one line per request and the warnings.</summary>
+    public ServerLogFormat LogFormat { get; init; } = ServerLogFormat.Text;
+}
+
+/// <summary>The server's log format.</summary>
+public enum ServerLogFormat
+{
+    /// <summary>Nothing (the library's in-process use, tests).</summary>
+    None,
+    /// <summary>One human-readable line per entry, with a UTC timestamp.</summary>
+    Text,
+    /// <summary>One JSON object per line (timestamp, level, category, message and every field), for log collectors.</summary>
+    Json,
 }

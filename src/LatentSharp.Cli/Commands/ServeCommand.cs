@@ -28,6 +28,12 @@ public sealed class ServeCommand : SdCommand
         "folder of LoRAs that <lora:NAME:SCALE> in prompts refers to (A1111's models/Lora); /sdapi/v1/loras lists it", "DIR");
     readonly Option<string?> embeddingsDir = CliOption.OptionalString("--embeddings-dir",
         "folder of textual-inversion embeddings, each called by its file name (A1111's embeddings/)", "DIR");
+    readonly Option<int> shutdownGrace = CliOption.Int("--shutdown-grace",
+        "on SIGTERM or Ctrl+C, seconds the running job may take to finish before it is stopped", 25, 0, 3600, "SECONDS");
+    readonly TextOption<ServerLogFormat> logFormat = CliOption.Choice("--log-format",
+        "request and server logs on stderr: text lines, one JSON object per line, or none",
+        new Dictionary<string, ServerLogFormat> { ["text"] = ServerLogFormat.Text, ["json"] = ServerLogFormat.Json, ["none"] = ServerLogFormat.None },
+        "text");
 
     public ServeCommand() : base("serve", "serve the model over HTTP: AUTOMATIC1111- and OpenAI-compatible APIs and a web page", """
         Loads the model once and serves, until Ctrl+C:
@@ -35,9 +41,12 @@ public sealed class ServeCommand : SdCommand
           /sdapi/v1/txt2img, img2img     AUTOMATIC1111's API (also progress, interrupt, samplers, sd-models,
                                          loras, refresh-loras, embeddings); prompts in A1111's syntax
           /v1/images/generations         OpenAI's image API (response_format b64_json)
+          /health, /ready, /metrics      liveness, readiness (503 when the queue is full) and Prometheus metrics
+        SIGTERM drains: new and waiting requests get 503 + Retry-After, the running job gets --shutdown-grace to finish.
         """)
     {
-        foreach (var option in new Option[] { model, tokenizer, precision, host, port, apiKey, maxQueue, maxSteps, maxSize, maxImages, loraDir, embeddingsDir }) Add(option);
+        foreach (var option in new Option[] { model, tokenizer, precision, host, port, apiKey, maxQueue, maxSteps, maxSize, maxImages, loraDir, embeddingsDir,
+                     shutdownGrace, logFormat }) Add(option);
     }
 
     protected override int Run(ParseResult parse)
@@ -82,6 +91,8 @@ public sealed class ServeCommand : SdCommand
             MaxImages = parse.GetValue(maxImages),
             LoraDir = Folder(parse.GetValue(loraDir), "--lora-dir"),
             EmbeddingsDir = Folder(parse.GetValue(embeddingsDir), "--embeddings-dir"),
+            ShutdownGrace = TimeSpan.FromSeconds(parse.GetValue(shutdownGrace)),
+            LogFormat = logFormat.Read(parse),
         };
         return (options, parse.GetValue(model) ?? DefaultModel.Locate(), parse.GetValue(tokenizer));
     }

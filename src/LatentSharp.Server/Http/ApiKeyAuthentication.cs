@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using LatentSharp.Server.Operations;
 
 namespace LatentSharp.Server.Http;
 
@@ -15,7 +16,8 @@ internal static class ApiKeyAuthentication
         byte[] expected = Encoding.UTF8.GetBytes(key);
         app.Use(async (context, next) =>
         {
-            if (Presented(context.Request) is { } given && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), expected))
+            if (OpenPaths.Contains(context.Request.Path.Value ?? "")
+                || Presented(context.Request) is { } given && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), expected))
             {
                 await next(context);
                 return;
@@ -23,9 +25,16 @@ internal static class ApiKeyAuthentication
             context.Response.Headers.Append("WWW-Authenticate", "Bearer");
             context.Response.Headers.Append("WWW-Authenticate", "Basic realm=\"LatentSharp\", charset=\"UTF-8\"");
             string message = context.Request.Headers.Authorization.Count == 0 ? "missing API key" : "wrong API key";
+            context.RequestServices.GetRequiredService<ServerMetrics>().Error(ErrorKind.Unauthorized);
             await ErrorResponses.Write(context, StatusCodes.Status401Unauthorized, message, null);
         });
     }
+
+    /// <summary>
+    /// The probes answer without the key: a Kubernetes or load balancer probe carries no credentials, and they
+    /// tell nothing but "alive" and "ready". /metrics stays behind the key (Prometheus sends it as a bearer token).
+    /// </summary>
+    static readonly HashSet<string> OpenPaths = new(StringComparer.OrdinalIgnoreCase) { "/health", "/ready" };
 
     /// <summary>The key a request presents, or null.</summary>
     static string? Presented(HttpRequest request)

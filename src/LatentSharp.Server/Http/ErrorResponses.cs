@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LatentSharp.Server.Operations;
 using LatentSharp.Server.Queue;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -6,8 +7,9 @@ namespace LatentSharp.Server.Http;
 
 /// <summary>
 /// Turns every failure into a JSON error with the right status: bad input 400 naming the field, too large a
-/// body 413, a full queue 503 with Retry-After, and only a bug 500 (which ASP.NET logs). OpenAI routes (/v1/...) get OpenAI's
-/// error shape, which its SDKs read; the rest get <c>{"error", "detail", "field"}</c>.
+/// body 413, a full queue or a server shutting down 503 with Retry-After, and only a bug 500 (which ASP.NET logs).
+/// OpenAI routes (/v1/...) get OpenAI's error shape, which its SDKs read; the rest get <c>{"error", "detail", "field"}</c>.
+/// Each is counted in the metrics by kind.
 /// </summary>
 internal static class ErrorResponses
 {
@@ -16,6 +18,7 @@ internal static class ErrorResponses
         {
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
             var (status, message, field) = Describe(error, options);
+            context.RequestServices.GetRequiredService<ServerMetrics>().Error(KindOf(error, status));
             if (status == StatusCodes.Status503ServiceUnavailable)
                 context.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString();
             return Write(context, status, message, field);
@@ -34,6 +37,7 @@ internal static class ErrorResponses
     {
         ApiException api => (api.Status, api.Message, api.Field),
         QueueFullException full => (StatusCodes.Status503ServiceUnavailable, full.Message, null),
+        ServerStoppingException stopping => (StatusCodes.Status503ServiceUnavailable, stopping.Message, null),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
             (StatusCodes.Status413PayloadTooLarge, $"request body is larger than {options.MaxBodyBytes} bytes", "body"),
         BadHttpRequestException bad => (bad.StatusCode, bad.Message, "body"),
@@ -42,6 +46,15 @@ internal static class ErrorResponses
         // The client's own disconnects never get here (ASP.NET drops those); this is the queue shutting down.
         OperationCanceledException => (StatusCodes.Status503ServiceUnavailable, "the server is shutting down", null),
         _ => (StatusCodes.Status500InternalServerError, "internal server error", null),
+    };
+
+    static ErrorKind KindOf(Exception? error, int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => ErrorKind.Unauthorized,
+        StatusCodes.Status413PayloadTooLarge => ErrorKind.TooLarge,
+        StatusCodes.Status503ServiceUnavailable => error is QueueFullException ? ErrorKind.QueueFull : ErrorKind.ShuttingDown,
+        >= 500 => ErrorKind.Internal,
+        _ => ErrorKind.BadRequest,
     };
 
     /// <summary>"$.init_images[0]" → "init_images".</summary>

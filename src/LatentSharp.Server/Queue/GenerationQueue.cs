@@ -1,4 +1,5 @@
 using LatentSharp.Pipelines;
+using LatentSharp.Server.Operations;
 
 namespace LatentSharp.Server.Queue;
 
@@ -7,6 +8,8 @@ namespace LatentSharp.Server.Queue;
 /// LibTorch already spreads each step over all cores, so a second worker would only split them (and make
 /// each job slower). A job whose client disconnects while waiting leaves the queue at once; one that is
 /// running stops at the next step. The queue owns the jobs and disposes them once they are done.
+/// Shutting down, it drains: new jobs are refused at once, waiting ones are released (503, for the client or
+/// balancer to retry elsewhere), and the running one gets a grace period to finish.
 /// </summary>
 public sealed class GenerationQueue : IDisposable
 {
@@ -21,12 +24,13 @@ public sealed class GenerationQueue : IDisposable
     readonly JobRunner runner;
     readonly Thread worker;
     GenerationJob? running;
+    volatile bool draining;
 
-    public GenerationQueue(StableDiffusionPipeline pipeline, int capacity, double previewTimeShare)
+    public GenerationQueue(StableDiffusionPipeline pipeline, int capacity, double previewTimeShare, ServerMetrics? metrics = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         Capacity = capacity;
-        runner = new JobRunner(pipeline, progress, previewTimeShare);
+        runner = new JobRunner(pipeline, progress, previewTimeShare, metrics);
         worker = new Thread(Work) { IsBackground = true, Name = "LatentSharp generation worker" };
         worker.Start();
     }
@@ -39,16 +43,34 @@ public sealed class GenerationQueue : IDisposable
         get { lock (gate) return waiting.Count; }
     }
 
-    /// <summary>Queues a job; throws <see cref="QueueFullException"/> when <see cref="Capacity"/> jobs already wait.</summary>
+    /// <summary>Whether a job is running now.</summary>
+    public bool Running
+    {
+        get { lock (gate) return running != null; }
+    }
+
+    /// <summary>Set once <see cref="DrainAsync"/> began: no new jobs are taken.</summary>
+    public bool Draining => draining;
+
+    /// <summary>Whether a new job would be taken now (not shutting down, and room to wait).</summary>
+    public bool Accepting
+    {
+        get { lock (gate) return !draining && waiting.Count < Capacity; }
+    }
+
+    /// <summary>
+    /// Queues a job; throws <see cref="QueueFullException"/> when <see cref="Capacity"/> jobs already wait, and
+    /// <see cref="ServerStoppingException"/> once the queue is draining.
+    /// </summary>
     public GenerationJob Enqueue(IReadOnlyList<GenerationRequest> runs, string? id, CancellationToken clientGone)
     {
         var job = new GenerationJob(id ?? Guid.NewGuid().ToString("N"), runs, clientGone);
         lock (gate)
         {
-            if (waiting.Count >= Capacity)
+            if (draining || waiting.Count >= Capacity)
             {
                 job.Dispose();
-                throw new QueueFullException(Capacity);
+                throw draining ? new ServerStoppingException() : new QueueFullException(Capacity);
             }
             waiting.AddLast(job);
         }
@@ -126,8 +148,43 @@ public sealed class GenerationQueue : IDisposable
         }
     }
 
+    /// <summary>
+    /// Graceful shutdown: refuses new jobs, releases the waiting ones (they end cancelled: 503 + Retry-After),
+    /// and gives the running job <paramref name="grace"/> to finish; past it, the job is stopped at its next
+    /// step. Completes once the worker is idle. True when the running job (if any) finished in time.
+    /// </summary>
+    public async Task<bool> DrainAsync(TimeSpan grace)
+    {
+        List<GenerationJob> released;
+        GenerationJob? current;
+        lock (gate)
+        {
+            draining = true;
+            released = [.. waiting];
+            waiting.Clear();
+            current = running;
+        }
+        foreach (var job in released)
+        {
+            job.Cancel();
+            job.Dispose();
+        }
+        if (current is null) return true;
+        // The job is disposed by the worker once done, but its completion task stays valid.
+        var done = current.Completion.ContinueWith(_ => { }, TaskScheduler.Default);
+        if (await Task.WhenAny(done, Task.Delay(grace)) == done) return true;
+        lock (gate)
+        {
+            if (running == current) current.Stop();
+        }
+        // The step in flight (and a VAE decode) cannot be cut short; the next step boundary stops the job.
+        await done;
+        return false;
+    }
+
     public void Dispose()
     {
+        draining = true;
         stopping.Cancel();
         List<GenerationJob> abandoned;
         lock (gate)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LatentSharp.Imaging;
 using LatentSharp.Pipelines;
+using LatentSharp.Server.Operations;
 using static TorchSharp.torch;
 
 namespace LatentSharp.Server.Queue;
@@ -8,29 +9,36 @@ namespace LatentSharp.Server.Queue;
 /// <summary>
 /// Runs one job on the pipeline, on the worker thread: its runs in order, progress and live previews after
 /// each step, and on interrupt the partly denoised images of the current run (what AUTOMATIC1111 returns).
-/// Completes the job; never throws.
+/// Completes the job; never throws. Counts steps, their times and the job's outcome in the metrics, if any.
 /// </summary>
-internal sealed class JobRunner(StableDiffusionPipeline pipeline, ProgressTracker progress, double previewShare)
+internal sealed class JobRunner(StableDiffusionPipeline pipeline, ProgressTracker progress, double previewShare, ServerMetrics? metrics)
 {
     /// <summary>Previews are made only while someone asked for progress this recently.</summary>
     static readonly TimeSpan WatchedWithin = TimeSpan.FromSeconds(2);
 
     readonly PreviewBudget budget = new(previewShare);
 
+    /// <summary>Since the previous step ended (previews excluded); restarted when a run begins.</summary>
+    readonly Stopwatch stepClock = new();
+
     public void Run(GenerationJob job)
     {
         progress.Begin(job);
         try
         {
-            job.Complete(Generate(job));
+            var outcome = Generate(job);
+            job.Complete(outcome);
+            metrics?.JobFinished(outcome.Interrupted ? JobOutcomeKind.Interrupted : JobOutcomeKind.Completed, outcome.Images.Count);
         }
         catch (OperationCanceledException)
         {
             job.Cancel();
+            metrics?.JobFinished(JobOutcomeKind.Cancelled, 0);
         }
         catch (Exception e)
         {
             job.Fail(e);
+            metrics?.JobFinished(JobOutcomeKind.Failed, 0);
         }
         finally
         {
@@ -49,6 +57,7 @@ internal sealed class JobRunner(StableDiffusionPipeline pipeline, ProgressTracke
             progress.BeginRun(i);
             var run = job.Runs[i];
             using var latest = new LatestLatents();
+            stepClock.Restart();
             try
             {
                 using var result = pipeline.Generate(run, step => OnStep(step, latest), job.Cancellation);
@@ -64,10 +73,14 @@ internal sealed class JobRunner(StableDiffusionPipeline pipeline, ProgressTracke
 
     void OnStep(StepProgress step, LatestLatents latest)
     {
+        // The first step's time also holds the prompt encoding and the initial latents: only steps 2.. are timed.
+        if (step.Step > 1) metrics?.StepFinished(stepClock.Elapsed);
+        else metrics?.StepFinished(null);
         latest.Keep(step.Latents);
         progress.Stepped(step.Step, step.TotalSteps);
         // The last step's image is the result itself; no preview needed.
         if (step.Step < step.TotalSteps && budget.Allows(progress.WatchedWithin(WatchedWithin))) Preview(step);
+        stepClock.Restart();
     }
 
     void Preview(StepProgress step)

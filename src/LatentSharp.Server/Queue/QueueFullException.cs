@@ -5,3 +5,6 @@ public sealed class QueueFullException(int capacity) : Exception($"the generatio
 {
     public int Capacity { get; } = capacity;
 }
+
+/// <summary>The server is shutting down and takes no new jobs; the client should retry elsewhere or later (HTTP 503).</summary>
+public sealed class ServerStoppingException() : Exception("the server is shutting down; retry later");

@@ -25,7 +25,7 @@ public sealed class ServerFixture : IDisposable
     public const int LongSteps = 1000;
 
     public Task<TestServer> StartAsync(ServerOptions? options = null) =>
-        TestServer.StartAsync(Pipeline, (options ?? new ServerOptions()) with { Host = "127.0.0.1", Port = 0 });
+        TestServer.StartAsync(Pipeline, (options ?? new ServerOptions()) with { Host = "127.0.0.1", Port = 0, LogFormat = ServerLogFormat.None });
 
     public void Dispose() => Pipeline.Dispose();
 }
