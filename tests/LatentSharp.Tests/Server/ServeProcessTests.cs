@@ -66,7 +66,9 @@ public class ServeProcessTests
         Assert.NotEmpty(entries);
         var request = entries.Single(e => e.GetProperty("Category").GetString() == "LatentSharp.Requests"
             && e.GetProperty("State").GetProperty("Path").GetString() == "/sdapi/v1/txt2img");
-        Assert.Equal(("POST", "503"), (request.GetProperty("State").GetProperty("Method").GetString(), request.GetProperty("State").GetProperty("Status").GetString()));
+        var state = request.GetProperty("State");
+        Assert.Equal(("POST", 503, "/sdapi/v1/txt2img"), (state.GetProperty("Method").GetString(), state.GetProperty("Status").GetInt32(), state.GetProperty("Route").GetString()));
+        Assert.True(state.GetProperty("DurationMs").GetDouble() > 0);
         Assert.Contains(entries, e => e.GetProperty("Message").GetString() == "the running job was stopped after the grace period");
     }
 
