@@ -7,7 +7,7 @@ namespace LatentSharp.Cli.Commands;
 /// <summary>`sd info PATH`: what a model folder or single-file checkpoint contains, without loading its weights.</summary>
 public sealed class InfoCommand : SdCommand
 {
-    readonly Argument<string> path = new("PATH") { Description = "a model folder or .safetensors file, or a PNG" };
+    readonly Argument<string> path = new("PATH") { Description = "a model folder or .safetensors file, a Hugging Face id org/name[@revision], or a PNG" };
 
     readonly Option<string?> modelConfig = CliOption.OptionalString("--model-config",
         "for a single file whose configs cannot be inferred from its weights: a diffusers folder with its configs", "DIR");
@@ -26,7 +26,7 @@ public sealed class InfoCommand : SdCommand
     {
         string file = parse.GetValue(path)!;
         if (Path.GetExtension(file).Equals(".png", StringComparison.OrdinalIgnoreCase)) return DescribeImage(file);
-        Describe(file, configFolder: parse.GetValue(modelConfig));
+        Describe(Generation.HubModelArgument.Resolve(file, preferHalfPrecision: false), configFolder: parse.GetValue(modelConfig));
         return 0;
     }
 

@@ -11,7 +11,7 @@ namespace LatentSharp.Cli.Commands;
 public sealed class ServeCommand : SdCommand
 {
     readonly Option<string?> model = CliOption.OptionalString("--model",
-        "diffusers folder or single-file .safetensors (default: $LATENTSHARP_MODEL, else the shipped model)", "PATH");
+        "diffusers folder, single-file .safetensors or Hugging Face id org/name[@revision] (default: $LATENTSHARP_MODEL, else the shipped model)", "MODEL");
     readonly Option<string?> tokenizer = CliOption.OptionalString("--tokenizer", "CLIP tokenizer folder, for single files without one", "DIR");
     readonly TextOption<Precision> precision = PrecisionOption.Create(
         "fp32 or bf16 (bf16: half the memory, SDXL in 7 GB instead of 14; falls back to fp32 without native CPU bf16)");
@@ -52,7 +52,9 @@ public sealed class ServeCommand : SdCommand
     protected override int Run(ParseResult parse)
     {
         var (options, modelPath, tokenizerPath) = Read(parse);
-        using var pipeline = ModelLoading.Load(modelPath, precision.Read(parse), tokenizerPath);
+        var servedPrecision = precision.Read(parse);
+        modelPath = HubModelArgument.Resolve(modelPath, preferHalfPrecision: servedPrecision != Precision.Fp32);
+        using var pipeline = ModelLoading.Load(modelPath, servedPrecision, tokenizerPath);
         return Serve(pipeline, options).GetAwaiter().GetResult();
     }
 

@@ -37,6 +37,7 @@ public abstract class GenerationCommand : SdCommand
 
         TorchRuntime.Configure();
         var clock = Stopwatch.StartNew();
+        modelPath = HubModelArgument.Resolve(modelPath, precision != Precision.Fp32);
         using var pipeline = ModelLoading.Load(modelPath, precision, tokenizer, configFolder);
         pipeline.VaeTiling = VaeTileOption.Read(parse.GetValue(Shared.VaeTile));
         adapters.ApplyTo(pipeline, pipeline.Warn);

@@ -39,7 +39,7 @@ public sealed class GenerationOptions
             ? text : throw new UsageException($"--timestep-spacing must be {CliOption.OneOf(SchedulerConfig.TimestepSpacings)} (got '{text}')"));
 
     public readonly Option<string?> Model = CliOption.OptionalString("--model",
-        "diffusers folder or single-file .safetensors (default: $LATENTSHARP_MODEL, else the shipped model)", "PATH");
+        "diffusers folder, single-file .safetensors or Hugging Face id org/name[@revision] (default: $LATENTSHARP_MODEL, else the shipped model)", "MODEL");
 
     public readonly Option<string?> Tokenizer = CliOption.OptionalString("--tokenizer",
         "CLIP tokenizer folder, for single files without one in the Hugging Face cache (SDXL: both tokenizers)", "DIR");

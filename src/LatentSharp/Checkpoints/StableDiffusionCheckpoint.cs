@@ -37,7 +37,8 @@ public sealed class StableDiffusionCheckpoint : IDisposable
     /// <summary>The folder's name, or the file's name without extension.</summary>
     public string Name => IsSingleFile
         ? System.IO.Path.GetFileNameWithoutExtension(Path)
-        : System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(Path)));
+        : Hub.HubCache.RepoIdOfSnapshot(Path)   // a Hub model is called by its id, not by its commit folder
+          ?? System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(Path)));
 
     /// <summary>An original single-file checkpoint (otherwise a diffusers folder).</summary>
     public bool IsSingleFile { get; }

@@ -26,16 +26,22 @@ public sealed partial class StableDiffusionPipeline : IDisposable
         SchedulerConfig = SchedulerConfig.FromJson(model.SchedulerConfigJson);
     }
 
-    /// <summary>Loads a diffusers folder or single-file checkpoint and its tokenizer.</summary>
+    /// <summary>
+    /// Loads a diffusers folder or single-file checkpoint and its tokenizer; <paramref name="path"/> may also be a
+    /// Hugging Face id (org/name[@revision]), fetched into the Hugging Face cache unless already there (see Hub.HubModels).
+    /// </summary>
     public static StableDiffusionPipeline Load(string path, ScalarType dtype = ScalarType.Float32, string? tokenizerPath = null) =>
-        FromModel(StableDiffusionModel.Load(path, dtype, tokenizerPath));
+        FromModel(StableDiffusionModel.Load(Hub.HubModels.LocalPath(path, HubOptions(dtype is ScalarType.Float16 or ScalarType.BFloat16, null)), dtype, tokenizerPath));
 
     /// <summary>Loads in a precision; bf16 falls back to fp32 (with one line to <paramref name="notice"/>) on CPUs without native bf16.</summary>
     /// <param name="progress">Called as the weights are read (stored bytes so far and in all), for a progress bar.</param>
     /// <param name="configFolder">For a single file: a diffusers folder whose configs (and tokenizers) describe it.</param>
     public static StableDiffusionPipeline Load(string path, Precision precision, string? tokenizerPath = null, Action<string>? notice = null,
         Action<LoadProgress>? progress = null, string? configFolder = null) =>
-        FromModel(StableDiffusionModel.Load(path, precision, tokenizerPath, notice, progress, configFolder));
+        FromModel(StableDiffusionModel.Load(Hub.HubModels.LocalPath(path, HubOptions(precision != Precision.Fp32, notice)), precision, tokenizerPath, notice, progress, configFolder));
+
+    /// <summary>Half-precision loads fetch a Hub model's ".fp16" weights where it has them.</summary>
+    static Hub.HubDownloadOptions HubOptions(bool half, Action<string>? notice) => new() { PreferHalfPrecision = half, Notice = notice };
 
     /// <summary>A pipeline over <paramref name="model"/> with the model's own tokenizer(s); the model is disposed if that fails.</summary>
     public static StableDiffusionPipeline FromModel(StableDiffusionModel model)

@@ -21,7 +21,10 @@ public sealed partial class SdProcess : IDisposable
     public IReadOnlyCollection<string> StandardOutput => stdout;
     public IReadOnlyCollection<string> StandardError => stderr;
 
-    public static SdProcess Start(params string[] arguments)
+    public static SdProcess Start(params string[] arguments) => Start(new Dictionary<string, string?>(), arguments);
+
+    /// <summary>Starts `sd` with <paramref name="environment"/> added to (or, with null values, removed from) the test's own.</summary>
+    public static SdProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
         string sd = Path.Combine(AppContext.BaseDirectory, "sd.dll");
         if (!File.Exists(sd)) throw new FileNotFoundException("sd.dll is missing beside the tests", sd);
@@ -29,6 +32,7 @@ public sealed partial class SdProcess : IDisposable
         start.ArgumentList.Add(sd);
         foreach (var a in arguments) start.ArgumentList.Add(a);
         start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         var process = new Process { StartInfo = start };
         var child = new SdProcess(process);
         process.OutputDataReceived += (_, e) => { if (e.Data != null) child.stdout.Enqueue(e.Data); };
