@@ -35,6 +35,9 @@ public sealed record BenchResult
     public double? UnetPassB2KernelS { get; init; }
     public double? UnetPassB2Gflops { get; init; }
     public double? UnetPassTflopB1 { get; init; }
+    /// <summary>A sampling step inside `sd generate` (guided unless the guidance is ≤ 1): median and min over the runs' steps.</summary>
+    public double? StepS { get; init; }
+    public double? StepMinS { get; init; }
     public double? SchedulerStepMs { get; init; }
     public double? VaeDecodeS { get; init; }
     public double? VaeDecodeMinS { get; init; }

@@ -5,7 +5,7 @@ namespace LatentSharp.Cli.Benchmarking;
 /// <summary>What `sd bench` measures: the parts, how often, with how many threads.</summary>
 public sealed record BenchSettings
 {
-    public static IReadOnlyList<string> AllParts { get; } = ["text", "unet", "scheduler", "vae", "image"];
+    public static IReadOnlyList<string> AllParts { get; } = ["text", "unet", "step", "scheduler", "vae", "image"];
 
     public required string Model { get; init; }
     public string? Tokenizer { get; init; }

@@ -52,6 +52,7 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
         });
         var unet1 = UNetPass(1);
         var unet2 = UNetPass(2);
+        var step = settings.Runs("step") ? PipelineSteps(pipeline, size) : null;
         var scheduler = Part("scheduler", () => SchedulerLoop(pipeline, [1, latentChannels, latentSide, latentSide]));
         var decode = Part("vae", () =>
         {
@@ -79,6 +80,7 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
             TextEncodeS = text?.MedianSeconds, TextEncodeMinS = text?.MinSeconds,
             TextEncodeGflops = Rate(2 * TextEncoderFlops(model), text),
             UnetPassB1S = unet1?.MedianSeconds, UnetPassB1MinS = unet1?.MinSeconds,
+            StepS = step?.MedianSeconds, StepMinS = step?.MinSeconds,
             UnetPassB2S = unet2?.MedianSeconds, UnetPassB2MinS = unet2?.MinSeconds, UnetPassB2CpuS = unet2?.CpuSecondsPerRun, UnetPassB2KernelS = unet2?.KernelSecondsPerRun,
             UnetPassB2Gflops = Rate(2 * unetFlops, unet2), UnetPassTflopB1 = unetFlops.Flops / 1e12,
             SchedulerStepMs = scheduler?.MedianSeconds * 1000 / settings.Steps,
@@ -102,6 +104,33 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
         if (model.TextEncoder2 is not { } second) return new(context);
         var timeIds = tensor(new float[] { size, size, 0, 0, size, size }).repeat(batch, 1);
         return new(context, randn([batch, second.Config.ProjectionDim], dtype), timeIds);
+    }
+
+    /// <summary>
+    /// The sampling step users run: the time between consecutive steps of real text-to-image generations (U-Net
+    /// passes with the pipeline's own inputs, guidance, the sampler), the first step of each run left out as its
+    /// warm-up. This is what a step of `sd generate` costs, unlike an isolated U-Net pass on random inputs.
+    /// </summary>
+    Timing PipelineSteps(StableDiffusionPipeline pipeline, int size)
+    {
+        progress($"{settings.Model} {size}² {pipeline.Model.Precision.Name()}: step");
+        var intervals = new List<double>();
+        int steps = Math.Max(settings.Steps, 3);
+        for (int run = 0; run < settings.Repeats; run++)
+        {
+            long? previous = null;
+            pipeline.Generate(new GenerationRequest
+            {
+                Prompt = BenchModels.Prompt, Width = size, Height = size, Steps = steps, GuidanceScale = settings.GuidanceScale,
+                Scheduler = "euler", Seed = 1 + run,
+            }, onStep: progressOfStep =>
+            {
+                long now = Stopwatch.GetTimestamp();
+                if (previous is long last) intervals.Add(Stopwatch.GetElapsedTime(last, now).TotalSeconds);
+                previous = now;
+            }).Dispose();
+        }
+        return Timing.FromSeconds(intervals);
     }
 
     /// <summary>A guided sampling loop without the U-Net: input scaling, guidance and the sampler's step, all in float32.</summary>

@@ -15,6 +15,7 @@ public static class ResultTable
         ("unet b1 s", r => Pair(r.UnetPassB1S, r.UnetPassB1MinS)),
         ("unet b2 s", r => Pair(r.UnetPassB2S, r.UnetPassB2MinS)),
         ("unet GFLOP/s", r => Number(r.UnetPassB2Gflops, "0")),
+        ("step s", r => Pair(r.StepS, r.StepMinS)),
         ("sched ms/step", r => Number(r.SchedulerStepMs, "0.0")),
         ("vae dec s", r => Pair(r.VaeDecodeS, r.VaeDecodeMinS) + (r.VaeTile is int t ? $" t{t}" : "")),
         ("dec GFLOP/s", r => Number(r.VaeDecodeGflops, "0")),

@@ -24,8 +24,15 @@ public sealed record Timing(double MinSeconds, double MedianSeconds, double CpuS
         process.Refresh();
         double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds / repeats;
         double kernel = (process.PrivilegedProcessorTime - kernelBefore).TotalSeconds / repeats;
-        seconds.Sort();
+        return FromSeconds(seconds, cpu, kernel);
+    }
+
+    /// <summary>Min and median of measured durations (and the CPU time per duration, if known).</summary>
+    public static Timing FromSeconds(IEnumerable<double> durations, double cpuSecondsEach = double.NaN, double kernelSecondsEach = double.NaN)
+    {
+        var seconds = durations.Order().ToList();
+        if (seconds.Count == 0) throw new ArgumentException("no durations");
         double median = seconds.Count % 2 == 1 ? seconds[seconds.Count / 2] : (seconds[seconds.Count / 2 - 1] + seconds[seconds.Count / 2]) / 2;
-        return new Timing(seconds[0], median, cpu, kernel);
+        return new Timing(seconds[0], median, cpuSecondsEach, kernelSecondsEach);
     }
 }

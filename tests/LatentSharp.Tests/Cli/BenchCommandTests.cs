@@ -46,7 +46,7 @@ public class BenchCommandTests
         }
         using var json = JsonDocument.Parse(output.ToString().Trim());
         var root = json.RootElement;
-        foreach (var field in new[] { "text_encode_s", "unet_pass_b1_s", "unet_pass_b2_s", "vae_decode_s", "image_s", "peak_rss_mb" })
+        foreach (var field in new[] { "text_encode_s", "unet_pass_b1_s", "unet_pass_b2_s", "step_s", "step_min_s", "vae_decode_s", "image_s", "peak_rss_mb" })
             Assert.True(root.GetProperty(field).GetDouble() > 0, field);
         Assert.Equal(64, root.GetProperty("size").GetInt32());
         Assert.Equal("fp32", root.GetProperty("precision").GetString());
