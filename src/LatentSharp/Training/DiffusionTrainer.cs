@@ -24,8 +24,7 @@ public sealed class DiffusionTrainer : Trainer
     readonly LatentCache latents;
     readonly Tensor tokenIds;
     readonly Tensor emptyPromptIds;
-    readonly DataOrder order;
-    readonly int originals;
+    readonly CaptionedLatents data;
     readonly DiffusionObjective objective;
     readonly StableDiffusionModel inference;
     readonly ModuleGroup inferenceWeights;
@@ -42,11 +41,10 @@ public sealed class DiffusionTrainer : Trainer
         adherenceLog = new AdherenceLog(run.EvalLog, run.EvalPlot);
         this.parts = parts;
         this.latents = latents;
-        this.originals = originals;
         ScalingFactor = parts.Vae.Config.ScalingFactor;
         tokenIds = parts.Tokenizer.EncodeBatch(captions);
         emptyPromptIds = parts.Tokenizer.EncodeBatch([""]);
-        order = new DataOrder(originals, spec.Optimization.Seed);
+        data = new CaptionedLatents(latents, new DataOrder(originals, spec.Optimization.Seed), tokenIds, emptyPromptIds, originals, ScalingFactor);
         objective = new DiffusionObjective(SchedulerConfig.FromJson(parts.SchedulerConfigJson), spec.PredictionType);
         owned = [parts, latents, tokenIds, emptyPromptIds, objective, trainable];
 
@@ -158,20 +156,11 @@ public sealed class DiffusionTrainer : Trainer
 
     protected override Tensor Loss(long step, int microBatch, Generator random)
     {
-        int batch = Options.BatchSize;
-        var indices = order.Batch(step * Options.GradientAccumulation + microBatch, batch);
-        if (spec.RandomFlip) indices = indices + (rand([batch], generator: random) < 0.5).to_type(ScalarType.Int64) * originals;
-        var clean = latents.Sample(indices, random) * ScalingFactor;
-        var timesteps = randint(0, objective.NumTrainTimesteps, [batch], generator: random);
-        var noise = randn(clean.shape, generator: random);
-        var dropped = (rand([batch], generator: random) < spec.CaptionDropout).unsqueeze(1);
-        var ids = where(dropped, emptyPromptIds, tokenIds.index_select(0, indices));
-
+        var (noisy, target, timesteps, ids) = data.Draw(step * Options.GradientAccumulation + microBatch, Options.BatchSize,
+            spec.RandomFlip, spec.CaptionDropout, objective, random);
         Tensor context;
         if (parts.TrainsTextEncoder) context = parts.TextEncoder.PromptEmbeddings(ids);
         else using (no_grad()) context = parts.TextEncoder.PromptEmbeddings(ids);
-
-        var (noisy, target) = objective.Corrupt(clean, noise, timesteps);
         var prediction = parts.Unet.forward(noisy, timesteps, context);
         return objective.Loss(prediction, target, timesteps, spec.SnrGamma);
     }

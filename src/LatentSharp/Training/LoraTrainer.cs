@@ -31,8 +31,8 @@ public sealed class LoraTrainer : Trainer
     readonly ClipTokenizer tokenizer;
     readonly LatentCache latents;
     readonly Tensor tokenIds, emptyPromptIds;
-    readonly DataOrder order;
-    readonly int originals, images;
+    readonly CaptionedLatents data;
+    readonly int images;
     readonly DiffusionObjective objective;
     readonly LoraNetwork network;
     readonly LoraNetwork? averaged;
@@ -47,12 +47,12 @@ public sealed class LoraTrainer : Trainer
         this.model = model;
         this.tokenizer = tokenizer;
         this.latents = latents;
-        this.originals = originals;
         this.network = network;
         images = captions.Count;
         tokenIds = tokenizer.EncodeBatch(captions);
         emptyPromptIds = tokenizer.EncodeBatch([""]);
-        order = new DataOrder(originals, spec.Optimization.Seed);
+        data = new CaptionedLatents(latents, new DataOrder(originals, spec.Optimization.Seed), tokenIds, emptyPromptIds, originals,
+            model.Vae.Config.ScalingFactor);
         objective = new DiffusionObjective(SchedulerConfig.FromJson(model.SchedulerConfigJson), SchedulerConfig.FromJson(model.SchedulerConfigJson).PredictionType);
         foreach (var (_, target) in network.Targets)
         {
@@ -166,19 +166,11 @@ public sealed class LoraTrainer : Trainer
     protected override Tensor Loss(long step, int microBatch, Generator random)
     {
         Merge(network);
-        int batch = Options.BatchSize;
-        var indices = order.Batch(step * Options.GradientAccumulation + microBatch, batch);
-        if (spec.RandomFlip) indices = indices + (rand([batch], generator: random) < 0.5).to_type(ScalarType.Int64) * originals;
-        var clean = latents.Sample(indices, random) * model.Vae.Config.ScalingFactor;
-        var timesteps = randint(0, objective.NumTrainTimesteps, [batch], generator: random);
-        var noise = randn(clean.shape, generator: random);
-        var dropped = (rand([batch], generator: random) < spec.CaptionDropout).unsqueeze(1);
-        var ids = where(dropped, emptyPromptIds, tokenIds.index_select(0, indices));
-
+        var (noisy, target, timesteps, ids) = data.Draw(step * Options.GradientAccumulation + microBatch, Options.BatchSize,
+            spec.RandomFlip, spec.CaptionDropout, objective, random);
         Tensor context;
         if (spec.TrainTextEncoder) context = model.TextEncoder.PromptEmbeddings(ids);
         else using (no_grad()) context = model.TextEncoder.PromptEmbeddings(ids);
-        var (noisy, target) = objective.Corrupt(clean, noise, timesteps);
         var loss = objective.Loss(model.Unet.forward(noisy, timesteps, context), target, timesteps, spec.SnrGamma);
 
         return WithLoraGradients(loss, network.Targets.Select(t => (Tensor)t.Target.Weight).ToList(), network.Delta);
