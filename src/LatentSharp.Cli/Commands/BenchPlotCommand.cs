@@ -40,7 +40,8 @@ public sealed class BenchPlotCommand : SdCommand
         if (floors != null)
             foreach (var (name, rate) in Pairs(floors, "--floor"))
                 series.Add(new PlotSeries($"floor {name} @ {rate} GFLOP/s", results.Select(r => r.Size).Distinct().Order()
-                    .Select(size => ((double)size, 2 * results.First(r => r.Size == size).UnetPassTflopB1!.Value * 1e3 / double.Parse(rate, CultureInfo.InvariantCulture))).ToList()));
+                    .Select(size => ((double)size, 2 * results.First(r => r.Size == size).UnetPassTflopB1!.Value * 1e3 / double.Parse(rate, CultureInfo.InvariantCulture))).ToList(),
+                    Dashed: true));
         foreach (var reference in references)
         {
             int eq = reference.IndexOf('=');
@@ -48,7 +49,7 @@ public sealed class BenchPlotCommand : SdCommand
             series.Add(new PlotSeries(reference[..eq], Pairs(reference[(eq + 1)..], "--reference", ':')
                 .Select(p => (double.Parse(p.Key, CultureInfo.InvariantCulture), double.Parse(p.Value, CultureInfo.InvariantCulture))).ToList()));
         }
-        new LinePlot
+        new LineChart
         {
             Title = $"SD U-Net, one guided step (batch 2), {results[0].Threads} threads",
             XLabel = "image side (pixels)", YLabel = "seconds", LogY = true, Series = series,
@@ -61,7 +62,9 @@ public sealed class BenchPlotCommand : SdCommand
         list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(item =>
         {
             var parts = item.Split(separator);
-            return parts.Length == 2 && double.TryParse(parts[1], CultureInfo.InvariantCulture, out _)
+            // Reference points are SIZE:SECONDS, both numbers; floors are NAME=RATE.
+            bool keyOk = separator != ':' || double.TryParse(parts[0], CultureInfo.InvariantCulture, out _);
+            return parts.Length == 2 && keyOk && double.TryParse(parts[1], CultureInfo.InvariantCulture, out _)
                 ? (parts[0], parts[1]) : throw new UsageException($"{option}: cannot read '{item}'");
         });
 }

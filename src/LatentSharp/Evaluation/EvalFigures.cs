@@ -19,7 +19,7 @@ public static class EvalFigures
         var headers = rows.Select(r => (r.Key.HeldOut ? "[held out] " : "") + r.Key.Text).ToList();
         return ImageGrid.Compose(images, columns,
             new GridLabels { RowHeaders = headers, Captions = captions },
-            new GridStyle { RowHeaderChars = 34, CaptionLines = 2 });
+            new GridStyle { MaxRowHeaderWidth = 220, CaptionLines = 2, FontSize = 11 });
     }
 
     static string Caption(EvalSample s) =>
@@ -28,7 +28,7 @@ public static class EvalFigures
             : "no object";
 
     /// <summary>Adherence per attribute (seen pairs) and diversity against the guidance scale.</summary>
-    public static LinePlot GuidancePlot(IReadOnlyList<ScaleResult> scales) => new()
+    public static LineChart GuidancePlot(IReadOnlyList<ScaleResult> scales) => new()
     {
         Title = "Classifier-free guidance: adherence vs diversity",
         XLabel = "guidance scale",
@@ -55,8 +55,9 @@ public static class EvalFigures
         ImageGrid.Compose(rows.SelectMany(r => r.Images.Select(i => Resampling.ScaleNearest(i, Zoom))).ToList(), seeds.Count,
             new GridLabels
             {
+                Title = prompt,
                 ColumnHeaders = [.. seeds.Select(s => $"seed {s}")],
                 RowHeaders = [.. rows.Select(r => "g " + r.Scale.ToString("0.##", CultureInfo.InvariantCulture))],
             },
-            new GridStyle { RowHeaderChars = 8, HeaderLines = 1 });
+            new GridStyle { HeaderLines = 1 });
 }

@@ -40,11 +40,13 @@ public sealed class AdherenceLog(string jsonlPath, string plotPath)
     public static void Plot(IReadOnlyList<AdherenceEvaluation> points, string pngPath)
     {
         if (points.Count == 0) return;
-        PlotSeries Series(string name, Func<AdherenceEvaluation, double> value) => new(name, points.Select(p => ((double)p.Step, value(p))).ToList());
-        var plot = new LinePlot
+        PlotSeries Series(string name, Func<AdherenceEvaluation, double> value, bool heldOut = false) =>
+            new(name, points.Select(p => ((double)p.Step, value(p))).ToList(), Dashed: heldOut);
+        var plot = new LineChart
         {
             Title = "Prompt adherence during training (shapes judge)",
             XLabel = "step",
+            XMin = 0,
             YLabel = "share of images correct",
             YMin = 0,
             YMax = 1,
@@ -57,10 +59,10 @@ public sealed class AdherenceLog(string jsonlPath, string plotPath)
                 Series("position", p => p.Seen.Position),
                 Series("size", p => p.Seen.Size),
                 Series("all five", p => p.Seen.AllFive),
-                Series("held-out shape", p => p.HeldOut.Shape),
-                Series("held-out position", p => p.HeldOut.Position),
+                Series("held-out shape", p => p.HeldOut.Shape, heldOut: true),
+                Series("held-out position", p => p.HeldOut.Position, heldOut: true),
             ],
         };
-        PngWriter.Write(pngPath, plot.Render());
+        plot.Save(pngPath);
     }
 }

@@ -64,19 +64,44 @@ public sealed class TrainingLog
         }
     }
 
-    /// <summary>Draws the loss history as a line plot (log scale) and saves it as a PNG.</summary>
+    /// <summary>
+    /// Draws the loss history and saves it as a PNG: log scale when the loss spans a wide range, and over a long
+    /// run a moving average on top of the logged values, which are too noisy to read a trend from.
+    /// </summary>
     public static void PlotLoss(IReadOnlyList<LossPoint> history, string title, string pngPath)
     {
         if (history.Count == 0) return;
-        var plot = new LinePlot
+        var points = history.Select(p => ((double)p.Step, p.Loss)).ToList();
+        bool smooth = history.Count >= SmoothFrom;
+        var plot = new LineChart
         {
             Title = title,
             XLabel = "step",
+            XMin = 0,
             YLabel = "loss",
-            LogY = history.All(p => p.Loss > 0),
+            // Log scale when the loss falls by more than a factor of 3 (as it does early on); a flat stretch reads better linear.
+            LogY = history.All(p => p.Loss > 0) && history.Max(p => p.Loss) > 3 * history.Min(p => p.Loss),
             Markers = history.Count <= 40,
-            Series = [new PlotSeries("training loss", history.Select(p => ((double)p.Step, p.Loss)).ToList())],
+            Series = smooth
+                ? [new PlotSeries("logged loss", points, LightBlue), new PlotSeries("moving average", MovingAverage(points, Math.Max(5, history.Count / 40)), DarkBlue)]
+                : [new PlotSeries("training loss", points)],
         };
-        PngWriter.Write(pngPath, plot.Render());
+        plot.Save(pngPath);
+    }
+
+    const int SmoothFrom = 50;
+    static readonly Rgb LightBlue = new(166, 199, 232), DarkBlue = new(31, 119, 180);
+
+    /// <summary>Each point replaced by the mean of the <paramref name="window"/> points centred on it (fewer at the ends).</summary>
+    static List<(double X, double Y)> MovingAverage(IReadOnlyList<(double X, double Y)> points, int window)
+    {
+        int half = window / 2;
+        return points.Select((p, i) =>
+        {
+            int from = Math.Max(0, i - half), to = Math.Min(points.Count - 1, i + half);
+            double sum = 0;
+            for (int j = from; j <= to; j++) sum += points[j].Y;
+            return (p.X, sum / (to - from + 1));
+        }).ToList();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LatentSharp.Cli;
+using LatentSharp.Cli.Benchmarking;
 using LatentSharp.Cli.Commands;
 using LatentSharp.Tests.Support;
 
@@ -52,5 +53,29 @@ public class BenchCommandTests
         Assert.Equal("fp32", root.GetProperty("precision").GetString());
         Assert.Equal(Environment.ProcessorCount, root.GetProperty("threads").GetInt32());
         Assert.Equal(Fixtures.TinySd1, root.GetProperty("model").GetString());
+    }
+
+    static BenchResult Result(int size, string precision, double seconds) => new()
+    {
+        Model = "m", Size = size, Precision = precision, PrecisionRequested = precision, Threads = 2, Repeats = 1, Steps = 2,
+        LoadS = 1, WeightsMb = 1, PeakRssMb = 1, LoadAverage = "0", UnetPassB2S = seconds, UnetPassTflopB1 = seconds * 0.1,
+    };
+
+    [Fact]
+    public void PlotDrawsEveryPrecisionFloorAndReferenceAsAChart()
+    {
+        using var temp = new TempFolder();
+        File.WriteAllLines(temp["bench.jsonl"], new[]
+        {
+            Result(256, "fp32", 2), Result(512, "fp32", 9), Result(256, "bf16", 1.5), Result(512, "bf16", 6),
+        }.Select(r => r.ToJson()).Prepend("progress lines and other text are skipped"));
+        Assert.Equal(0, Run(new BenchPlotCommand(), temp["bench.jsonl"], temp["plot.png"], "--floor", "fp32=200",
+            "--reference", "other f32=256:3,512:12"));
+        // Two precisions, a floor and a reference: four series in four colours.
+        PictureAssert.IsChart(temp["plot.png"], minColours: 4);
+
+        Assert.Equal(2, Run(new BenchPlotCommand(), temp["bench.jsonl"], temp["bad.png"], "--reference", "other=big:3"));
+        Assert.Equal(2, Run(new BenchPlotCommand(), temp["bench.jsonl"], temp["plot.jpg"]));
+        Assert.False(File.Exists(temp["bad.png"]));
     }
 }

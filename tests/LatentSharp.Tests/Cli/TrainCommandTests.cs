@@ -38,7 +38,7 @@ public class TrainCommandTests : IDisposable
             "--export-dtype", "fp16")]));
         Assert.True(File.Exists(temp["run/model/model_index.json"]));
         Assert.True(File.Exists(temp["run/samples/step_0000002.png"]));
-        Assert.True(File.Exists(temp["run/loss.png"]));
+        PictureAssert.IsChart(temp["run/loss.png"]);
         Assert.NotEqual(1.0, ConfigJson.Read<AutoencoderKLConfig>(temp["vae-run/vae/config.json"]).ScalingFactor);
         // Each run records the thread count it trained with, for its resumption.
         Assert.Equal(TorchSharp.torch.get_num_threads(), new TrainingRunFolder(temp["run"]).Read<DiffusionTrainingOptions>(DiffusionTrainer.Kind).Optimization.Threads);
@@ -60,7 +60,7 @@ public class TrainCommandTests : IDisposable
             "--text-encoder-config", temp["text.json"], "--vocab-size", "600", "--scheduler-config", temp["scheduler.json"],
             "--eval-every", "1", "--eval-prompts", "2", "--eval-seeds", "1")]));
         Assert.Equal(2, File.ReadAllLines(temp["run/eval.jsonl"]).Length);
-        Assert.True(File.Exists(temp["run/eval.png"]));
+        PictureAssert.IsChart(temp["run/eval.png"], minColours: 3);
         string exported = File.ReadAllText(temp["run/model/scheduler/scheduler_config.json"]);
         Assert.Contains("\"v_prediction\"", exported);
         Assert.Contains("\"rescale_betas_zero_snr\": true", exported);

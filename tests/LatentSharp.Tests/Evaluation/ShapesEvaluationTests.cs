@@ -69,6 +69,10 @@ public class ShapesEvaluationTests
             Assert.True(report.RootElement.GetProperty("judge_ground_truth_accuracy").GetProperty("shape").GetDouble() >= 0.99);
             foreach (var file in new[] { "samples.png", "guidance.png", "guidance_grid.png", "guidance.md" })
                 Assert.True(File.Exists(Path.Combine(dir, file)), file);
+            // The sweep is a chart with a series per attribute and diversity; the grids carry their text.
+            PictureAssert.IsChart(Path.Combine(dir, "guidance.png"), minColours: 3);
+            foreach (var grid in new[] { "samples.png", "guidance_grid.png" })
+                Assert.True(PictureAssert.Fraction(ImageReader.Read(Path.Combine(dir, grid)), PictureAssert.IsDark) > 0.001, $"{grid} has no text");
         }
         finally
         {
