@@ -53,6 +53,8 @@ public sealed class BenchPlotCommand : SdCommand
         {
             Title = $"SD U-Net, one guided step (batch 2), {results[0].Threads} threads",
             XLabel = "image side (pixels)", YLabel = "seconds", LogY = true, Series = series,
+            // Time grows with size: the upper-left corner is free.
+            LegendLeft = true,
         }.Save(output);
         Console.WriteLine($"wrote {output}");
         return 0;

@@ -36,6 +36,9 @@ public sealed record LineChart
 
     public IReadOnlyList<PlotSeries> Series { get; init; } = [];
 
+    /// <summary>Put the legend in the upper-left corner (for rising curves, whose last points sit upper right).</summary>
+    public bool LegendLeft { get; init; }
+
     /// <summary>More named series than this and the legend moves out of the data area, to the right.</summary>
     const int LegendInsideMax = 4;
 
@@ -66,7 +69,7 @@ public sealed record LineChart
         }
         bool named = Series.Any(s => s.Name.Length > 0);
         if (named && Series.Count(s => s.Name.Length > 0) > LegendInsideMax) plot.ShowLegend(Edge.Right);
-        else if (named) plot.ShowLegend(Alignment.UpperRight);
+        else if (named) plot.ShowLegend(LegendLeft ? Alignment.UpperLeft : Alignment.UpperRight);
         return plot;
     }
 
