@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using LatentSharp.Server;
+using Microsoft.Playwright;
 
 namespace LatentSharp.Tests.Server;
 
@@ -35,44 +36,48 @@ public class WebPageTests(ServerFixture fixture)
     public async Task InChromiumAPromptAndAClickOnGenerateShowTheImageWithPreviewsOnTheWayAndReuseSeedFillsTheSeed()
     {
         await using var server = await fixture.StartAsync();
-        await using var browser = await HeadlessChromium.LaunchAsync();
-        await browser.NavigateAsync(server.Server.Address);
-        await browser.WaitForAsync("document.querySelectorAll('#sampler_name option').length > 1", "the sampler list");
+        await using var chromium = await SystemChromium.LaunchAsync();
+        var page = chromium.Page;
+        await page.GotoAsync(server.Server.Address.ToString());
+        await page.WaitForFunctionAsync("document.querySelectorAll('#sampler_name option').length > 1");
         // Record whether a live preview was ever shown, however short the run.
-        await browser.EvaluateAsync("""
-            window.previewsSeen = 0;
-            new MutationObserver(() => window.previewsSeen++).observe(document.getElementById('preview'), { attributes: true, attributeFilter: ['src'] });
+        await page.EvaluateAsync("""
+            () => {
+                window.previewsSeen = 0;
+                new MutationObserver(() => window.previewsSeen++).observe(document.getElementById('preview'), { attributes: true, attributeFilter: ['src'] });
+            }
             """);
 
-        await browser.TypeAsync("#prompt", "a red circle on a blue background");
-        await browser.TypeAsync("#steps", "60");
-        await browser.TypeAsync("#seed", "1234");
-        await browser.ClickAsync("#generate");
+        await page.FillAsync("#prompt", "a red circle on a blue background");
+        await page.FillAsync("#steps", "60");
+        await page.FillAsync("#seed", "1234");
+        await page.ClickAsync("#generate");
 
-        await browser.WaitForAsync("document.querySelector('#gallery img.result')?.naturalWidth === 64", "the generated image in the gallery", seconds: 60);
-        Assert.True((await browser.EvaluateAsync("window.previewsSeen")).GetInt32() > 0, "a live preview was shown while generating");
-        string parameters = (await browser.EvaluateAsync("document.querySelector('#gallery .card-params').textContent")).GetString()!;
+        await page.WaitForFunctionAsync("document.querySelector('#gallery img.result')?.naturalWidth === 64", null, new() { Timeout = 60_000 });
+        Assert.True(await page.EvaluateAsync<int>("window.previewsSeen") > 0, "a live preview was shown while generating");
+        string parameters = await page.TextContentAsync("#gallery .card-params") ?? "";
         Assert.Contains("Steps: 60", parameters);
         Assert.Contains("Seed: 1234", parameters);
-        Assert.Equal("a red circle on a blue background", (await browser.EvaluateAsync("document.querySelector('#gallery .card-prompt').textContent")).GetString());
+        Assert.Equal("a red circle on a blue background", await page.TextContentAsync("#gallery .card-prompt"));
 
-        await browser.TypeAsync("#seed", "-1");
-        await browser.ClickAsync("#gallery .reuse-seed");
-        Assert.Equal("1234", (await browser.EvaluateAsync("document.getElementById('seed').value")).GetString());
+        await page.FillAsync("#seed", "-1");
+        await page.ClickAsync("#gallery .reuse-seed");
+        Assert.Equal("1234", await page.InputValueAsync("#seed"));
     }
 
     [Fact]
     public async Task InChromiumABadFieldIsShownNextToTheForm()
     {
         await using var server = await fixture.StartAsync(new ServerOptions { MaxSteps = 10 });
-        await using var browser = await HeadlessChromium.LaunchAsync();
-        await browser.NavigateAsync(server.Server.Address);
-        await browser.TypeAsync("#prompt", "a cat");
-        await browser.TypeAsync("#steps", "20");
-        await browser.ClickAsync("#generate");
+        await using var chromium = await SystemChromium.LaunchAsync();
+        var page = chromium.Page;
+        await page.GotoAsync(server.Server.Address.ToString());
+        await page.FillAsync("#prompt", "a cat");
+        await page.FillAsync("#steps", "20");
+        await page.ClickAsync("#generate");
 
-        await browser.WaitForAsync("!document.getElementById('error').hidden", "the error message");
-        Assert.Contains("steps", (await browser.EvaluateAsync("document.getElementById('error').textContent")).GetString());
-        Assert.True((await browser.EvaluateAsync("document.getElementById('steps').classList.contains('invalid')")).GetBoolean());
+        await page.Locator("#error").WaitForAsync(new() { State = WaitForSelectorState.Visible });
+        Assert.Contains("steps", await page.TextContentAsync("#error"));
+        Assert.True(await page.EvaluateAsync<bool>("document.getElementById('steps').classList.contains('invalid')"));
     }
 }
