@@ -72,6 +72,16 @@ public sealed class RgbImage
         }
     }
 
+    /// <summary>Reads a PNG, JPEG, BMP, GIF or TGA file (see <see cref="ImageReader"/>), e.g. the input of image-to-image.</summary>
+    public static RgbImage Load(string path) => ImageReader.Read(path);
+
+    /// <summary>Writes the image as a PNG, atomically, with <paramref name="parameters"/> as its infotext when given.</summary>
+    public void SaveAsPng(string path, GenerationParameters? parameters = null)
+    {
+        if (parameters is null) PngWriter.Write(path, this);
+        else PngWriter.Write(path, this, parameters);
+    }
+
     public RgbImage Clone() => new(Width, Height, (byte[])Pixels.Clone());
 
     /// <summary>Copies <paramref name="source"/> with its top-left corner at (x, y), clipped to this image.</summary>
