@@ -11,7 +11,7 @@ namespace LatentSharp.Adapters;
 /// exists at once (the largest SD 1.5 layer's would be 52 MB), and weights in other dtypes are added to in
 /// float32 and rounded once.
 /// </summary>
-public static class LoraMerge
+internal static class LoraMerge
 {
     /// <summary>Output rows per block: 256 rows of a 5120-wide layer are 5 MB of float32.</summary>
     const long RowsPerBlock = 256;

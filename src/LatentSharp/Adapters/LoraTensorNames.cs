@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace LatentSharp.Adapters;
 
 /// <summary>What a tensor of a LoRA file is to its layer.</summary>
-public enum LoraTensorRole { Down, Up, Alpha }
+internal enum LoraTensorRole { Down, Up, Alpha }
 
 /// <summary>
 /// The tensor names of the LoRA file layouts in use, split into the layer they belong to and their role:
@@ -13,7 +13,7 @@ public enum LoraTensorRole { Down, Up, Alpha }
 /// (<c>…attn1.processor.to_q_lora.down.weight</c>). The layer name is the kohya name, or the module path with its
 /// component prefix (<c>unet.</c>, <c>text_encoder.</c>); <see cref="LoraModuleTable"/> resolves both.
 /// </summary>
-public static class LoraTensorNames
+internal static class LoraTensorNames
 {
     static readonly (string Suffix, LoraTensorRole Role)[] Suffixes =
     [

@@ -3,12 +3,15 @@ using LatentSharp.Checkpoints;
 namespace LatentSharp.Adapters;
 
 /// <summary>A LoRA and how strongly it applies: A1111's &lt;lora:name:te:unet&gt; multipliers, diffusers' lora_scale.</summary>
+/// <param name="File">The LoRA's weights (kept open by the caller while generations use it).</param>
 /// <param name="UnetScale">The U-Net's multiplier.</param>
 /// <param name="TextEncoderScale">The text encoder's multiplier (A1111's "te"; diffusers uses one scale for both).</param>
 public sealed record LoraApplication(LoraFile File, double UnetScale, double TextEncoderScale)
 {
+    /// <summary>One multiplier for the U-Net and the text encoder(s) alike (<c>--lora FILE:SCALE</c>, <c>&lt;lora:name:scale&gt;</c>).</summary>
     public LoraApplication(LoraFile file, double scale = 1.0) : this(file, scale, scale) { }
 
+    /// <summary>The multiplier for a component: "unet", else the text encoders'.</summary>
     public double ScaleFor(string component) => component == "unet" ? UnetScale : TextEncoderScale;
 }
 

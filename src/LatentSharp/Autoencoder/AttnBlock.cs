@@ -10,7 +10,7 @@ namespace LatentSharp.Autoencoder;
 /// code's AttnBlock, diffusers' Attention with group_norm and residual_connection). Keys follow diffusers:
 /// <c>group_norm</c>, <c>to_q</c>, <c>to_k</c>, <c>to_v</c>, <c>to_out.0</c>.
 /// </summary>
-public sealed class AttnBlock : nn.Module<Tensor, Tensor>
+internal sealed class AttnBlock : nn.Module<Tensor, Tensor>
 {
     const double GroupNormEps = 1e-6;
     readonly GroupNorm32 group_norm;

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Autoencoder;
 
 /// <summary>Latent [B, latent_channels, h, w] → image [B, 3, h·f, w·f].</summary>
-public sealed class Decoder : nn.Module<Tensor, Tensor>
+internal sealed class Decoder : nn.Module<Tensor, Tensor>
 {
     readonly Conv2d conv_in;
     readonly UNetMidBlock2D mid_block;

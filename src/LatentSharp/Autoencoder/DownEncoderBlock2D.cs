@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Autoencoder;
 
 /// <summary>Encoder level: residual blocks, then (except at the last level) a downsampler padded right/bottom.</summary>
-public sealed class DownEncoderBlock2D : nn.Module<Tensor, Tensor>
+internal sealed class DownEncoderBlock2D : nn.Module<Tensor, Tensor>
 {
     readonly ModuleList<ResnetBlock2D> resnets;
     readonly ModuleList<Downsample2D>? downsamplers;

@@ -9,7 +9,7 @@ namespace LatentSharp.Autoencoder;
 /// instead of the whole image, so the result differs slightly from an untiled decode; the cross-fade keeps
 /// that difference from showing as seams.
 /// </summary>
-public static class TiledDecoding
+internal static class TiledDecoding
 {
     /// <param name="latent">[B, C, h, w], already divided by the scaling factor.</param>
     /// <returns>[B, out_channels, h·f, w·f] in float32.</returns>

@@ -7,7 +7,7 @@ namespace LatentSharp.Autoencoder;
 /// overlaps, where neighbouring tiles are cross-faded) and everywhere else, and the largest jump of that
 /// difference between neighbouring pixels on and off the borders. A seam is a jump on a border.
 /// </summary>
-public sealed record TilingDifference(double MaxAtBorders, double MaxElsewhere, double MaxJumpAtBorders, double MaxJumpElsewhere)
+internal sealed record TilingDifference(double MaxAtBorders, double MaxElsewhere, double MaxJumpAtBorders, double MaxJumpElsewhere)
 {
     /// <param name="untiled">[B, C, H, W] decoded whole.</param>
     /// <param name="tiled">The same latent decoded with <paramref name="tiling"/>.</param>

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Autoencoder;
 
 /// <summary>The autoencoder's bottleneck: residual block, self-attention, residual block.</summary>
-public sealed class UNetMidBlock2D : nn.Module<Tensor, Tensor>
+internal sealed class UNetMidBlock2D : nn.Module<Tensor, Tensor>
 {
     readonly ModuleList<AttnBlock> attentions;
     readonly ModuleList<ResnetBlock2D> resnets;

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Autoencoder;
 
 /// <summary>Decoder level: residual blocks, then (except at the last level) a ×2 nearest upsampler with a conv.</summary>
-public sealed class UpDecoderBlock2D : nn.Module<Tensor, Tensor>
+internal sealed class UpDecoderBlock2D : nn.Module<Tensor, Tensor>
 {
     readonly ModuleList<ResnetBlock2D> resnets;
     readonly ModuleList<Upsample2D>? upsamplers;

@@ -9,7 +9,7 @@ namespace LatentSharp.Blocks;
 /// Halves the resolution with a stride-2 3×3 convolution. The U-Net pads 1 on every side; the VAE encoder
 /// (padding 0) pads only right and bottom by one, as the original LDM autoencoder did.
 /// </summary>
-public sealed class Downsample2D : nn.Module<Tensor, Tensor>
+internal sealed class Downsample2D : nn.Module<Tensor, Tensor>
 {
     readonly Conv2d conv;
     readonly bool padRightBottom;

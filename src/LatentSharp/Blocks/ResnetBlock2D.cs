@@ -9,7 +9,7 @@ namespace LatentSharp.Blocks;
 /// Residual block: GroupNorm, SiLU, 3×3 conv, plus the projected timestep embedding (U-Net only), GroupNorm,
 /// SiLU, 3×3 conv, added to the input (through a 1×1 conv when the channel count changes).
 /// </summary>
-public sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
+internal sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
 {
     readonly GroupNorm32 norm1;
     readonly Conv2d conv1;

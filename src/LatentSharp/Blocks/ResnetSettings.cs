@@ -5,4 +5,4 @@ namespace LatentSharp.Blocks;
 /// <param name="Groups">GroupNorm groups.</param>
 /// <param name="Eps">GroupNorm epsilon (norm_eps in the U-Net, 1e-6 in the VAE).</param>
 /// <param name="OutputScaleFactor">The residual sum is divided by this (1 in Stable Diffusion).</param>
-public sealed record ResnetSettings(long? TembChannels, int Groups, double Eps, double OutputScaleFactor = 1.0);
+internal sealed record ResnetSettings(long? TembChannels, int Groups, double Eps, double OutputScaleFactor = 1.0);

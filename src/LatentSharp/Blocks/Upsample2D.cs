@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Blocks;
 
 /// <summary>Doubles the resolution (nearest neighbour), or resizes to a given size, then a 3×3 convolution.</summary>
-public sealed class Upsample2D : nn.Module<Tensor, long[]?, Tensor>
+internal sealed class Upsample2D : nn.Module<Tensor, long[]?, Tensor>
 {
     readonly Conv2d conv;
 

@@ -4,7 +4,7 @@ namespace LatentSharp.Checkpoints;
 /// Recognises PyTorch pickle checkpoints (.ckpt/.pt/.pth/.bin). They are refused, never opened: unpickling
 /// runs whatever code the file contains. The refusal says how to convert the file to safetensors once.
 /// </summary>
-public static class PickleCheckpoint
+internal static class PickleCheckpoint
 {
     static readonly string[] Extensions = [".ckpt", ".pt", ".pth", ".bin"];
 

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Checkpoints;
 
 /// <summary>The element types of the safetensors format that LatentSharp reads and writes.</summary>
-public static class SafetensorsDType
+internal static class SafetensorsDType
 {
     static readonly Dictionary<string, (ScalarType Type, int Size)> ByName = new()
     {

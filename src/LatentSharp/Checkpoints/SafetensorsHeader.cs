@@ -14,7 +14,7 @@ internal static class SafetensorsHeader
     public const long MaxHeaderBytes = 100_000_000;
     const int MaxRank = 16;
 
-    public sealed record Parsed(long DataStart, IReadOnlyList<SafetensorsEntry> Entries, IReadOnlyDictionary<string, string> Metadata);
+    internal sealed record Parsed(long DataStart, IReadOnlyList<SafetensorsEntry> Entries, IReadOnlyDictionary<string, string> Metadata);
 
     public static Parsed Read(string path, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long fileLength)
     {

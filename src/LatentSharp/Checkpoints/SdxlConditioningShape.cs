@@ -7,7 +7,7 @@ namespace LatentSharp.Checkpoints;
 /// (cross_attention_dim = hidden_size + hidden_size_2) and its text_time embedding reads the projected pooled
 /// output plus six sinusoidally embedded time ids (projection_class_embeddings_input_dim = projection_dim_2 + 6 · addition_time_embed_dim).
 /// </summary>
-public static class SdxlConditioningShape
+internal static class SdxlConditioningShape
 {
     /// <summary>original_size (h, w), crops_coords_top_left (top, left), target_size (h, w).</summary>
     public const int TimeIds = 6;

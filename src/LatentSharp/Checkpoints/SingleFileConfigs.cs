@@ -12,7 +12,7 @@ namespace LatentSharp.Checkpoints;
 /// and SDXL 64-wide heads; CLIP text towers use 64-wide heads (8-wide in towers narrower than 64, as the tiny
 /// test models). Models that break these rules load with their configs given (a diffusers folder's).
 /// </summary>
-public static class SingleFileConfigs
+internal static class SingleFileConfigs
 {
     const string U = SingleFileKeyMap.UNetPrefix;
     const string V = SingleFileKeyMap.VaePrefix;

@@ -14,7 +14,7 @@ namespace LatentSharp.Checkpoints;
 /// <c>conditioner.embedders.1.model.</c> (OpenCLIP ViT-bigG, with its text_projection stored transposed).
 /// Everything else in the loader is a plain name match.
 /// </summary>
-public static class SingleFileKeyMap
+internal static class SingleFileKeyMap
 {
     public const string UNetPrefix = "model.diffusion_model.";
     public const string VaePrefix = "first_stage_model.";

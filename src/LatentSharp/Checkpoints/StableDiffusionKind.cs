@@ -16,6 +16,7 @@ public enum StableDiffusionKind
     Sdxl,
 }
 
+/// <summary>Readable names of the model families.</summary>
 public static class StableDiffusionKindNames
 {
     /// <summary>"Stable Diffusion 1.x", "Stable Diffusion 2.x", "Stable Diffusion XL".</summary>

@@ -5,7 +5,7 @@ namespace LatentSharp.Checkpoints;
 /// Hugging Face cache: openai/clip-vit-large-patch14 for SD 1.x, the SD 2.x repositories' tokenizer/ for SD 2.x,
 /// the SDXL repositories' tokenizer/ (or OpenAI's CLIP) for SDXL.
 /// </summary>
-public static class TokenizerLocator
+internal static class TokenizerLocator
 {
     static readonly (string Repo, string Subfolder)[] Sd1Sources = [("openai/clip-vit-large-patch14", "")];
 

@@ -10,7 +10,7 @@ namespace LatentSharp.Checkpoints;
 /// stored dtype), converted into the parameter's memory and released before the next, so loading never
 /// holds the model twice. Every name and shape is checked against the file header before any data is read.
 /// </summary>
-public static class WeightLoader
+internal static class WeightLoader
 {
     const int NamesShown = 3;
 

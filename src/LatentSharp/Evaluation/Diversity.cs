@@ -6,7 +6,7 @@ namespace LatentSharp.Evaluation;
 /// How different the images of one prompt are across seeds: the mean pairwise root-mean-square pixel
 /// distance (RGB in [0, 1]). 0 means every seed gave the same picture; guidance usually lowers it.
 /// </summary>
-public static class Diversity
+internal static class Diversity
 {
     public static double MeanPairwiseDistance(IReadOnlyList<RgbImage> images)
     {

@@ -49,6 +49,7 @@ public sealed class ShapesEvaluation(StableDiffusionPipeline pipeline)
     }
 }
 
+/// <summary>One generated evaluation image: its prompt, seed, the image and what the judge saw in it.</summary>
 public sealed record EvalSample(EvalPrompt Prompt, long Seed, RgbImage Image, ShapesVerdict Verdict);
 
 /// <summary>Everything measured at one guidance scale.</summary>

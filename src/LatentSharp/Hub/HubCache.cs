@@ -14,7 +14,7 @@ namespace LatentSharp.Hub;
 /// Blobs arrive as <c>ETAG.incomplete</c> and are renamed once verified; links and refs are written to a temporary
 /// name and renamed, so another process never sees a half-written file.
 /// </summary>
-public sealed partial class HubCache(string cacheDirectory, HubModelId id)
+internal sealed partial class HubCache(string cacheDirectory, HubModelId id)
 {
     public string RepoFolder { get; } = Path.Combine(cacheDirectory, id.CacheFolderName);
     string LocksFolder => Path.Combine(cacheDirectory, ".locks", id.CacheFolderName);

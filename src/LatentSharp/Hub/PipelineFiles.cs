@@ -9,7 +9,7 @@ namespace LatentSharp.Hub;
 /// file — the ".fp16" variant when half precision is wanted (or when it is all there is), else the full one.
 /// Safety checkers, feature extractors, pickled weights (.bin, .ckpt) and other variants are never fetched.
 /// </summary>
-public static class PipelineFiles
+internal static class PipelineFiles
 {
     public const string ModelIndex = "model_index.json";
     const string HalfVariant = "fp16";

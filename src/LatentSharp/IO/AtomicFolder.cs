@@ -4,7 +4,7 @@ namespace LatentSharp;
 /// Writes a folder so that it appears complete or not at all: the contents go to a hidden staging folder
 /// beside it (".NAME.GUID.tmp"), which one rename turns into the folder.
 /// </summary>
-public static class AtomicFolder
+internal static class AtomicFolder
 {
     /// <param name="folder">Must not exist yet, or be empty.</param>
     /// <param name="writeContents">Writes everything into the staging folder it is given.</param>

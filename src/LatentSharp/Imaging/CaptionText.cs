@@ -7,7 +7,7 @@ namespace LatentSharp.Imaging;
 /// (measured with the font, so proportional glyphs fill the line) and cut with "…" when it needs more lines
 /// than it is given.
 /// </summary>
-public sealed class CaptionText : IDisposable
+internal sealed class CaptionText : IDisposable
 {
     readonly string ellipsis;
 

@@ -3,7 +3,7 @@ using SkiaSharp;
 namespace LatentSharp.Imaging;
 
 /// <summary>Optional text around a grid: a title, a header over each column, one left of each row, a caption under each cell.</summary>
-public sealed record GridLabels
+internal sealed record GridLabels
 {
     /// <summary>One line over the whole grid (e.g. the prompt every cell shares); cut with "…" when too wide.</summary>
     public string? Title { get; init; }
@@ -15,7 +15,7 @@ public sealed record GridLabels
     public IReadOnlyList<string>? Captions { get; init; }
 }
 
-public sealed record GridStyle
+internal sealed record GridStyle
 {
     public int Padding { get; init; } = 6;
 
@@ -36,7 +36,7 @@ public sealed record GridStyle
 /// on a SkiaSharp canvas. Cells are as large as the largest image; smaller images are centred in theirs.
 /// Images are copied pixel for pixel (never resampled), so the grid shows exactly what was generated.
 /// </summary>
-public static class ImageGrid
+internal static class ImageGrid
 {
     public static RgbImage Compose(IReadOnlyList<RgbImage> images, int columns, GridLabels? labels = null, GridStyle? style = null)
     {

@@ -1,5 +1,6 @@
 namespace LatentSharp.Imaging;
 
+/// <summary>The filter kernel <see cref="Resampling.Resize"/> resamples with.</summary>
 public enum ResampleFilter
 {
     /// <summary>Triangle (tent) filter: bilinear when enlarging, area-like averaging when shrinking.</summary>

@@ -9,17 +9,23 @@ public sealed class RgbImage
     /// <summary>The largest side the library allocates; larger inputs are refused before decoding.</summary>
     public const int MaxSide = 16384;
 
+    /// <summary>Pixels per row.</summary>
     public int Width { get; }
+
+    /// <summary>Rows.</summary>
     public int Height { get; }
 
     /// <summary>Width × Height × 3 bytes, row-major RGB.</summary>
     public byte[] Pixels { get; }
 
+    /// <summary>A black image.</summary>
     public RgbImage(int width, int height)
         : this(width, height, new byte[CheckedLength(width, height)]) { }
 
+    /// <summary>An image of one colour.</summary>
     public RgbImage(int width, int height, Rgb fill) : this(width, height) => Fill(fill);
 
+    /// <summary>An image over <paramref name="pixels"/> (not copied): width × height × 3 bytes, row-major RGB.</summary>
     public RgbImage(int width, int height, byte[] pixels)
     {
         int length = CheckedLength(width, height);
@@ -37,6 +43,7 @@ public sealed class RgbImage
         return checked(width * height * 3);
     }
 
+    /// <summary>The pixel in column <paramref name="x"/>, row <paramref name="y"/> (from the top left).</summary>
     public Rgb this[int x, int y]
     {
         get
@@ -60,8 +67,10 @@ public sealed class RgbImage
         return (y * Width + x) * 3;
     }
 
+    /// <summary>Whether (x, y) is a pixel of the image.</summary>
     public bool Contains(int x, int y) => (uint)x < (uint)Width && (uint)y < (uint)Height;
 
+    /// <summary>Sets every pixel to <paramref name="colour"/>.</summary>
     public void Fill(Rgb colour)
     {
         for (int i = 0; i < Pixels.Length; i += 3)
@@ -82,6 +91,7 @@ public sealed class RgbImage
         else PngWriter.Write(path, this, parameters);
     }
 
+    /// <summary>A copy with its own pixels.</summary>
     public RgbImage Clone() => new(Width, Height, (byte[])Pixels.Clone());
 
     /// <summary>Copies <paramref name="source"/> with its top-left corner at (x, y), clipped to this image.</summary>

@@ -7,7 +7,7 @@ namespace LatentSharp.Imaging;
 /// Copies between <see cref="RgbImage"/> (the library's 3-byte RGB) and SkiaSharp's opaque RGBA bitmaps, the
 /// canvas grids and captions are drawn on. Pixels go through unchanged: no colour management, no resampling.
 /// </summary>
-public static class SkiaBitmaps
+internal static class SkiaBitmaps
 {
     public static SKBitmap ToSkia(RgbImage image)
     {

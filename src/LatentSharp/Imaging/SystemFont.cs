@@ -9,7 +9,7 @@ namespace LatentSharp.Imaging;
 /// order, then for any family at all. On a machine with no font (a bare Debian or container image has none),
 /// pictures still come out without their text, and <see cref="Warn"/> is told once, naming the fix.
 /// </summary>
-public static class SystemFont
+internal static class SystemFont
 {
     /// <summary>Families tried first, in order: Debian's default, then metric-compatible and common ones.</summary>
     internal static readonly string[] Preferred = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial", "Helvetica", "Segoe UI", "Open Sans"];

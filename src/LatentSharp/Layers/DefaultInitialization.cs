@@ -10,7 +10,7 @@ namespace LatentSharp.Layers;
 /// whatever dtype the parameters already have. With <see cref="ParameterStorage"/> this builds a random
 /// model directly in bfloat16, never holding a float32 copy.
 /// </summary>
-public static class DefaultInitialization
+internal static class DefaultInitialization
 {
     public static void Apply(nn.Module model, Generator? generator = null)
     {

@@ -9,7 +9,7 @@ namespace LatentSharp.Layers;
 /// (the LDM code's <c>GroupNorm32</c>), so a half-precision model keeps exact norms. Parameters are
 /// <c>weight</c> and <c>bias</c>, as in torch.nn.GroupNorm.
 /// </summary>
-public sealed class GroupNorm32 : nn.Module<Tensor, Tensor>, IHasReplaceableParameters
+internal sealed class GroupNorm32 : nn.Module<Tensor, Tensor>, IHasReplaceableParameters
 {
     readonly long numGroups;
     readonly double eps;

@@ -6,7 +6,7 @@ namespace LatentSharp.Layers;
 /// Optional capture of named intermediate tensors during a forward pass (block outputs, for parity checks
 /// against the reference's forward hooks). The captured tensors belong to the caller, who disposes them.
 /// </summary>
-public static class Intermediates
+internal static class Intermediates
 {
     public static void Capture(IDictionary<string, Tensor>? into, string name, Tensor value)
     {

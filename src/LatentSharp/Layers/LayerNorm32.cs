@@ -8,7 +8,7 @@ namespace LatentSharp.Layers;
 /// Layer normalisation over the last dimension that computes in float32 and returns the input's dtype
 /// (OpenCLIP's <c>LayerNormFp32</c>). Parameters are <c>weight</c> and <c>bias</c>, as in torch.nn.LayerNorm.
 /// </summary>
-public sealed class LayerNorm32 : nn.Module<Tensor, Tensor>, IHasReplaceableParameters
+internal sealed class LayerNorm32 : nn.Module<Tensor, Tensor>, IHasReplaceableParameters
 {
     readonly long[] normalizedShape;
     readonly double eps;

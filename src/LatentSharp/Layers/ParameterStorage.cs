@@ -9,7 +9,7 @@ namespace LatentSharp.Layers;
 /// uninitialised CPU storage, ready to receive checkpoint weights. Building a Stable Diffusion U-Net the
 /// ordinary way spends seconds drawing random weights that loading then overwrites; this skips that.
 /// </summary>
-public static class ParameterStorage
+internal static class ParameterStorage
 {
     /// <summary>Replaces every parameter of <paramref name="model"/> by an empty tensor of the same shape.</summary>
     /// <param name="requiresGrad">False for inference: no autograd graph is recorded through the weights.</param>

@@ -7,7 +7,7 @@ namespace LatentSharp.Layers;
 /// scaled_dot_product_attention: scores are scaled by head_dim^-0.5 and the softmax runs in float32
 /// (LibTorch accumulates half-precision inputs in float32).
 /// </summary>
-public static class ScaledDotProductAttention
+internal static class ScaledDotProductAttention
 {
     /// <param name="query">[B, N, heads·head_dim]</param>
     /// <param name="key">[B, M, heads·head_dim]</param>

@@ -9,10 +9,14 @@ namespace LatentSharp.Performance;
 /// </summary>
 public enum Precision
 {
+    /// <summary>float32 throughout: the reference precision, diffusers' results to round-off.</summary>
     Fp32,
+
+    /// <summary>bfloat16 weights and activations: half the memory; falls back to fp32 on CPUs without native bf16.</summary>
     Bf16,
 }
 
+/// <summary>The command-line names of <see cref="Precision"/> ("fp32", "bf16") and its dtype.</summary>
 public static class PrecisionNames
 {
     public static IReadOnlyList<string> All { get; } = ["fp32", "bf16"];

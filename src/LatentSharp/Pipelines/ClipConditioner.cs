@@ -3,7 +3,7 @@ using LatentSharp.UNet;
 namespace LatentSharp.Pipelines;
 
 /// <summary>SD 1.x/2.x (and the project's own models): the text encoder's hidden states are the whole conditioning.</summary>
-public sealed class ClipConditioner(PromptEncoder prompts) : IConditioner
+internal sealed class ClipConditioner(PromptEncoder prompts) : IConditioner
 {
     public Action<string>? Warn { get; init; }
 

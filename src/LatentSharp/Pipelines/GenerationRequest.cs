@@ -10,6 +10,7 @@ namespace LatentSharp.Pipelines;
 /// </summary>
 public sealed record GenerationRequest
 {
+    /// <summary>What to draw (diffusers' prompt; in A1111's syntax with <see cref="PromptSyntax"/> = A1111).</summary>
     public required string Prompt { get; init; }
 
     /// <summary>
@@ -37,8 +38,10 @@ public sealed record GenerationRequest
     /// <summary>Image width in pixels, a multiple of 8; null: the image's width, else the model's default.</summary>
     public int? Width { get; init; }
 
+    /// <summary>Image height in pixels, a multiple of 8; null: the image's height, else the model's default.</summary>
     public int? Height { get; init; }
 
+    /// <summary>Denoising steps of the schedule (image-to-image runs the last Strength × Steps of them). Default 25.</summary>
     public int Steps { get; init; } = 25;
 
     /// <summary>Classifier-free guidance scale s: ε = ε_u + s·(ε_c − ε_u). At s ≤ 1 the unconditional pass is skipped.</summary>
@@ -47,6 +50,7 @@ public sealed record GenerationRequest
     /// <summary>Image i of the batch draws all its noise from a CPU generator seeded <c>Seed + i</c>, as diffusers does.</summary>
     public long Seed { get; init; }
 
+    /// <summary>Images made together, image i from seed <see cref="Seed"/> + i. Default 1.</summary>
     public int BatchSize { get; init; } = 1;
 
     /// <summary>A sampler name (<c>SchedulerFactory.Names</c>); null: the model's own scheduler.</summary>
@@ -82,10 +86,23 @@ public sealed record GenerationRequest
     /// <summary>Repaint the black part instead of the white part.</summary>
     public bool InvertMask { get; init; }
 
+    /// <summary>Text-to-image without an image, image-to-image with one, inpainting with an image and a mask.</summary>
     public GenerationMode Mode => Image is null ? GenerationMode.TextToImage
         : Mask is null ? GenerationMode.ImageToImage : GenerationMode.Inpainting;
 
+    /// <summary><see cref="Strength"/>, or the mode's default when it is null.</summary>
     public double EffectiveStrength => Strength ?? (Mode == GenerationMode.Inpainting ? 1.0 : 0.8);
 }
 
-public enum GenerationMode { TextToImage, ImageToImage, Inpainting }
+/// <summary>What a <see cref="GenerationRequest"/> asks for, from the inputs it has (<see cref="GenerationRequest.Mode"/>).</summary>
+public enum GenerationMode
+{
+    /// <summary>From noise, guided by the prompt (<c>sd generate</c>).</summary>
+    TextToImage,
+
+    /// <summary>From the request's image, noised by its strength (<c>sd img2img</c>).</summary>
+    ImageToImage,
+
+    /// <summary>The white part of the request's mask repainted, the rest kept (<c>sd inpaint</c>).</summary>
+    Inpainting,
+}

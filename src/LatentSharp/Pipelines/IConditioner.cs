@@ -9,7 +9,7 @@ namespace LatentSharp.Pipelines;
 /// U-Net receives besides z and t. The pipeline runs one denoising loop for every family; guidance, seeds,
 /// samplers, img2img and the server never learn which family they serve.
 /// </summary>
-public interface IConditioner
+internal interface IConditioner
 {
     /// <summary>
     /// The conditioning of <paramref name="request"/>'s batch for an image of <paramref name="width"/>×<paramref name="height"/>:
@@ -19,7 +19,7 @@ public interface IConditioner
 }
 
 /// <summary>Which conditioner a model needs.</summary>
-public static class Conditioners
+internal static class Conditioners
 {
     /// <param name="tokenizer2">SDXL's tokenizer_2 (required for SDXL models).</param>
     /// <param name="warn">Receives warnings such as a truncated prompt.</param>

@@ -8,7 +8,7 @@ namespace LatentSharp.Pipelines;
 /// Prompt → context vectors for cross-attention: tokenise to the model's fixed length (padding, or
 /// truncation with a warning naming what was dropped, as diffusers does) and run the text encoder.
 /// </summary>
-public sealed class PromptEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder)
+internal sealed class PromptEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder)
 {
     /// <summary>Receives warnings such as a truncated prompt.</summary>
     public Action<string>? Warn { get; init; }

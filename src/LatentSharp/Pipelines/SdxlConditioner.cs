@@ -13,7 +13,7 @@ namespace LatentSharp.Pipelines;
 /// and six micro-conditioning numbers — original size (h, w), crop top-left (top, left), target size (h, w) — go
 /// with it. A negative prompt that was not given conditions on zeros when the model asks for it (force_zeros_for_empty_prompt).
 /// </summary>
-public sealed class SdxlConditioner(
+internal sealed class SdxlConditioner(
     ClipTokenizer tokenizer, ClipTextModel textEncoder, ClipTokenizer tokenizer2, ClipTextModelWithProjection textEncoder2,
     bool forceZerosForEmptyPrompt) : IConditioner
 {

@@ -17,6 +17,9 @@ namespace LatentSharp.Pipelines;
 /// </summary>
 public sealed partial class StableDiffusionPipeline : IDisposable
 {
+    /// <summary>A pipeline over a model already in memory with the tokenizer(s) to read prompts; it owns (disposes) the model.</summary>
+    /// <param name="model">The networks and their configs (<see cref="StableDiffusionModel.Load(string, Precision, string?, Action{string}?, Action{LoadProgress}?, string?)"/>).</param>
+    /// <param name="tokenizer">The CLIP tokenizer of the (first) text encoder.</param>
     /// <param name="tokenizer2">SDXL's tokenizer_2; null: <paramref name="tokenizer"/> padding with "!", which is what tokenizer_2 is.</param>
     public StableDiffusionPipeline(StableDiffusionModel model, ClipTokenizer tokenizer, ClipTokenizer? tokenizer2 = null)
     {
@@ -58,6 +61,7 @@ public sealed partial class StableDiffusionPipeline : IDisposable
         }
     }
 
+    /// <summary>The networks (text encoder(s), U-Net, VAE), their configs and its LoRA state; disposed with the pipeline.</summary>
     public StableDiffusionModel Model { get; }
 
     /// <summary>The model's tokenizer, with the words of the textual-inversion embeddings (<see cref="SetEmbeddings"/>) added.</summary>
@@ -87,12 +91,22 @@ public sealed partial class StableDiffusionPipeline : IDisposable
     /// <summary>Pixels per latent pixel: 2^(VAE levels − 1), 8 for SD.</summary>
     public int VaeScaleFactor => 1 << (Model.Vae.Config.BlockOutChannels.Length - 1);
 
+    /// <summary>The width a request without one gets: the U-Net's sample size × <see cref="VaeScaleFactor"/> (512 for SD 1.5, 1024 for SDXL).</summary>
     public int DefaultWidth => (Model.Unet.Config.SampleSize ?? 64) * VaeScaleFactor;
+    /// <summary>The height a request without one gets (the model's square default).</summary>
     public int DefaultHeight => DefaultWidth;
 
     /// <summary>The sampler name of the model's own scheduler (used when a request names none).</summary>
     public string DefaultSampler => SamplerNames.FromConfig(SchedulerConfig);
 
+    /// <summary>
+    /// Generates the request's images: text-to-image, image-to-image or inpainting as <see cref="GenerationRequest.Mode"/> says.
+    /// The same request and seed give the same images as <c>sd generate</c> / <c>sd img2img</c> / <c>sd inpaint</c>.
+    /// </summary>
+    /// <param name="request">What to generate.</param>
+    /// <param name="onStep">Called after every denoising step with the current latents (valid only during the call).</param>
+    /// <param name="cancellation">Checked before every step; cancelling throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The images with their parameters; dispose it to free its tensors.</returns>
     public GenerationResult Generate(GenerationRequest request, Action<StepProgress>? onStep = null,
         CancellationToken cancellation = default)
     {
@@ -314,5 +328,6 @@ public sealed partial class StableDiffusionPipeline : IDisposable
         if (r.TargetSize is { } target && target != size) yield return new("Target size", target.ToString());
     }
 
+    /// <summary>Frees the model's memory.</summary>
     public void Dispose() => Model.Dispose();
 }

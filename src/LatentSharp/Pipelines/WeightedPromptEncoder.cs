@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Pipelines;
 
 /// <summary>The token ids of one prompt chunk (BOS, 75 tokens or padding, EOS) and each token's weight.</summary>
-public sealed record PromptChunk(int[] Ids, float[] Multipliers);
+internal sealed record PromptChunk(int[] Ids, float[] Multipliers);
 
 /// <summary>
 /// Prompts as AUTOMATIC1111 encodes them (its "Original" emphasis): the prompt is parsed for emphasis
@@ -17,7 +17,7 @@ public sealed record PromptChunk(int[] Ids, float[] Multipliers);
 /// vector is multiplied by its weight, and the chunk then rescaled so that its mean equals the unweighted mean.
 /// A prompt without emphasis of at most 75 tokens gives exactly what <see cref="PromptEncoder"/> gives.
 /// </summary>
-public sealed class WeightedPromptEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder)
+internal sealed class WeightedPromptEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder)
 {
     /// <summary>A1111's comma_padding_backtrack default.</summary>
     public const int CommaBacktrack = 20;

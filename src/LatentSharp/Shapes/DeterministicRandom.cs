@@ -5,7 +5,7 @@ namespace LatentSharp.Shapes;
 /// runtime (System.Random's algorithm may change between .NET versions), so data generated from a seed
 /// is byte-identical everywhere and forever.
 /// </summary>
-public sealed class DeterministicRandom
+internal sealed class DeterministicRandom
 {
     ulong s0, s1, s2, s3;
 

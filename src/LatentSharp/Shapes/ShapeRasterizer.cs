@@ -8,7 +8,7 @@ namespace LatentSharp.Shapes;
 /// Geometry (see <see cref="ShapeGeometry"/>): every shape's bounding box is centred on the centre;
 /// circle, square, triangle, cross and ring fill a Side × Side box, the star is Side wide.
 /// </summary>
-public static class ShapeRasterizer
+internal static class ShapeRasterizer
 {
     const int Subsamples = 4;
 

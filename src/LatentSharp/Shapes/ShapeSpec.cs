@@ -2,11 +2,13 @@ using LatentSharp.Imaging;
 
 namespace LatentSharp.Shapes;
 
+/// <summary>The six shapes of the synthetic "shapes" data set.</summary>
 public enum ShapeKind { Circle, Square, Triangle, Star, Cross, Ring }
 
 /// <summary>The eight colours of the data set, and extra ones (pink) that only data sets asking for them contain.</summary>
 public enum ShapeColor { Red, Green, Blue, Yellow, Purple, Orange, White, Black, Pink }
 
+/// <summary>The two shape sizes of the data set ("small", "large" in captions).</summary>
 public enum ShapeSize { Small, Large }
 
 /// <summary>The cell of the 3×3 grid that holds the shape's centre, row by row from the top left.</summary>

@@ -6,7 +6,7 @@ namespace LatentSharp.Shapes;
 /// probability <see cref="OmitProbability"/>). An attribute left out is still random in the image, so
 /// the model learns what each word means rather than one sentence pattern.
 /// </summary>
-public static class ShapesCaptions
+internal static class ShapesCaptions
 {
     public const double CanonicalShare = 0.5;
     public const double OmitProbability = 0.2;

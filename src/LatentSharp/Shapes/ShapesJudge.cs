@@ -15,7 +15,7 @@ namespace LatentSharp.Shapes;
 /// </list>
 /// Geometry thresholds are for 64×64 and scale with the image width.
 /// </summary>
-public static class ShapesJudge
+internal static class ShapesJudge
 {
     /// <summary>Blobs smaller than this (at 64 px) are specks, not an object; the smallest star covers about 70 px.</summary>
     const double MinObjectArea = 20;

@@ -6,7 +6,7 @@ namespace LatentSharp.Text;
 /// repeatedly, the adjacent pair with the lowest rank is merged everywhere it occurs (left to right,
 /// non-overlapping) until no adjacent pair is in the list.
 /// </summary>
-public sealed class BpeMerges
+internal sealed class BpeMerges
 {
     public const string EndOfWord = "</w>";
 

@@ -8,7 +8,7 @@ namespace LatentSharp.Text;
 /// its symbols. Printable Latin-1 bytes stand for themselves; the other 68 bytes take the characters
 /// from U+0100 upwards, in byte order.
 /// </summary>
-public static class ByteLevelAlphabet
+internal static class ByteLevelAlphabet
 {
     static readonly char[] byteToChar = BuildByteToChar();
     static readonly Dictionary<char, byte> charToByte =

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Text;
 
 /// <summary>Multi-head self-attention of a CLIP encoder layer (q/k/v/out projections with bias).</summary>
-public sealed class ClipAttention : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class ClipAttention : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly Linear q_proj;
     readonly Linear k_proj;

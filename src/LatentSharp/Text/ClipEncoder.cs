@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Text;
 
 /// <summary>The stack of encoder layers; returns the input and every layer's output.</summary>
-public sealed class ClipEncoder : nn.Module<Tensor, Tensor, IReadOnlyList<Tensor>>
+internal sealed class ClipEncoder : nn.Module<Tensor, Tensor, IReadOnlyList<Tensor>>
 {
     readonly ModuleList<ClipEncoderLayer> layers;
 

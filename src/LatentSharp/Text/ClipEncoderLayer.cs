@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Text;
 
 /// <summary>One pre-norm transformer layer: x + attn(LN(x)), then x + mlp(LN(x)).</summary>
-public sealed class ClipEncoderLayer : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class ClipEncoderLayer : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly ClipAttention self_attn;
     readonly LayerNorm32 layer_norm1;

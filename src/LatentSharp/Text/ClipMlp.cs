@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Text;
 
 /// <summary>The feed-forward part of a CLIP encoder layer: fc1, activation, fc2.</summary>
-public sealed class ClipMlp : nn.Module<Tensor, Tensor>
+internal sealed class ClipMlp : nn.Module<Tensor, Tensor>
 {
     readonly Linear fc1;
     readonly Linear fc2;

@@ -4,7 +4,7 @@ using System.Text;
 namespace LatentSharp.Text;
 
 /// <summary>One unit of pre-tokenized text: an added token (taken verbatim) or a word to byte-pair encode.</summary>
-public readonly record struct TextPiece(string Text, bool IsAddedToken);
+internal readonly record struct TextPiece(string Text, bool IsAddedToken);
 
 /// <summary>
 /// Splits a prompt the way transformers' slow CLIPTokenizer does before byte-pair encoding:
@@ -16,7 +16,7 @@ public readonly record struct TextPiece(string Text, bool IsAddedToken);
 /// The pattern is matched case-insensitively in the reference; on lower-cased text that only matters
 /// for 'ſ' (long s, folds to 's') and U+0345 (see <see cref="KindAt"/>).
 /// </summary>
-public sealed class ClipPreTokenizer
+internal sealed class ClipPreTokenizer
 {
     static readonly string[] SpecialSpellings = ["<|startoftext|>", "<|endoftext|>"];
     static readonly string[] Contractions = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d"];

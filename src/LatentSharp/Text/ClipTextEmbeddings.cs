@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Text;
 
 /// <summary>Token embedding plus learned absolute position embedding.</summary>
-public sealed class ClipTextEmbeddings : nn.Module<Tensor, Tensor>
+internal sealed class ClipTextEmbeddings : nn.Module<Tensor, Tensor>
 {
     readonly Embedding token_embedding;
     readonly Embedding position_embedding;

@@ -8,7 +8,7 @@ namespace LatentSharp.Text;
 /// diffusers reference uses): its BERT-style BasicTokenizer with lower-casing, no accent stripping and
 /// no punctuation splitting. The result is the words of the text, lower-cased, joined by single spaces.
 /// </summary>
-public static class ClipTextNormalizer
+internal static class ClipTextNormalizer
 {
     public static string Normalize(string text)
     {

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.Text;
 
 /// <summary>Embeddings, causal encoder and final LayerNorm: transformers' CLIPTextTransformer.</summary>
-public sealed class ClipTextTransformer : nn.Module<Tensor, ClipTextOutput>
+internal sealed class ClipTextTransformer : nn.Module<Tensor, ClipTextOutput>
 {
     readonly ClipTextEmbeddings embeddings;
     readonly ClipEncoder encoder;

@@ -9,7 +9,7 @@ namespace LatentSharp.Text;
 /// token ids: İ (U+0130) becomes "i" + combining dot above (the full mapping of SpecialCasing.txt,
 /// two code points), and a capital sigma that ends a word becomes final sigma ς (U+03C2).
 /// </summary>
-public static class PythonLowerCase
+internal static class PythonLowerCase
 {
     const int CapitalSigma = 0x03A3;
 

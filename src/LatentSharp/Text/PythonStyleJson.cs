@@ -9,7 +9,7 @@ namespace LatentSharp.Text;
 /// <c>json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False)</c> plus a final newline), so the
 /// files we save read, and diff, like the ones users already have.
 /// </summary>
-public static class PythonStyleJson
+internal static class PythonStyleJson
 {
     public static string Serialize(JsonNode? node)
     {

@@ -8,7 +8,7 @@ namespace LatentSharp.Training;
 /// appended as training goes) and <c>eval.png</c>, each attribute's accuracy against steps, redrawn after
 /// every evaluation so a background run can be watched (and stopped when nothing improves).
 /// </summary>
-public sealed class AdherenceLog(string jsonlPath, string plotPath)
+internal sealed class AdherenceLog(string jsonlPath, string plotPath)
 {
     static readonly JsonSerializerOptions Compact = new(ConfigJson.Options) { WriteIndented = false };
 

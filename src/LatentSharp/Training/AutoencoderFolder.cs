@@ -10,7 +10,7 @@ namespace LatentSharp.Training;
 /// what <c>sd train vae</c> writes and <c>sd train unet --vae</c> reads. A path may name the vae folder
 /// itself or a folder that contains one (a VAE run, a pipeline).
 /// </summary>
-public static class AutoencoderFolder
+internal static class AutoencoderFolder
 {
     public const string ConfigFile = "config.json", WeightsFile = "diffusion_pytorch_model.safetensors";
 

@@ -7,7 +7,7 @@ namespace LatentSharp.Training;
 /// their capitalisation), so "a circle on the left" stays true once the picture is flipped. Other
 /// mirror-sensitive content (text in the image, handedness) is beyond what a caption rewrite can fix.
 /// </summary>
-public static partial class CaptionMirroring
+internal static partial class CaptionMirroring
 {
     [GeneratedRegex(@"\b(left|right)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Sides();

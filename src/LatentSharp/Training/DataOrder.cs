@@ -8,7 +8,7 @@ namespace LatentSharp.Training;
 /// Batch g holds positions g·B … g·B + B − 1 of that endless sequence, so the data a step sees is a
 /// function of the step number — resuming needs no saved position, only the step.
 /// </summary>
-public sealed class DataOrder
+internal sealed class DataOrder
 {
     const ulong Stream = 0xDA7A_0DE5UL;
 

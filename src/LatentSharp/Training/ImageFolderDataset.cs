@@ -20,7 +20,7 @@ public sealed record ImagePreprocessing(int Resolution = 64, bool CenterCrop = t
 /// Images are decoded once, brought to the resolution and held as one uint8 tensor [N, 3, S, S]. An image
 /// that cannot be read, or has no caption, is skipped and listed in <see cref="Skipped"/>, never fatal.
 /// </summary>
-public sealed class ImageFolderDataset : IDisposable
+internal sealed class ImageFolderDataset : IDisposable
 {
     public const string MetadataFile = "metadata.jsonl";
     static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga"];
@@ -139,7 +139,7 @@ public sealed class ImageFolderDataset : IDisposable
 }
 
 /// <summary>An image left out of a data set, and why.</summary>
-public sealed record SkippedImage(string File, string Reason)
+internal sealed record SkippedImage(string File, string Reason)
 {
     public override string ToString() => $"{File}: {Reason}";
 }

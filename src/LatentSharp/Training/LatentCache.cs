@@ -12,7 +12,7 @@ namespace LatentSharp.Training;
 /// <c>latent_dist.sample()</c> does on every step. Stored beside the run as a safetensors file so a
 /// resumed run does not encode again.
 /// </summary>
-public sealed class LatentCache : IDisposable
+internal sealed class LatentCache : IDisposable
 {
     const string MeanKey = "mean", StdKey = "std";
 

@@ -5,7 +5,7 @@ namespace LatentSharp.Training;
 /// "cosine" (get_cosine_schedule_with_warmup). Warm-up keeps AdamW's early, badly estimated second
 /// moments from taking huge steps; the cosine tail lets the weights settle.
 /// </summary>
-public sealed record LearningRateSchedule(double BaseRate, int WarmupSteps, int TotalSteps)
+internal sealed record LearningRateSchedule(double BaseRate, int WarmupSteps, int TotalSteps)
 {
     public double At(int step)
     {

@@ -12,7 +12,7 @@ namespace LatentSharp.Training;
 /// and the exported file use one naming. A starts as PyTorch's default U(±1/√in) and B as zero (kohya's
 /// initialisation), so training starts from the base model exactly.
 /// </summary>
-public sealed class LoraNetwork : nn.Module
+internal sealed class LoraNetwork : nn.Module
 {
     readonly ModuleDict<LoraPair> layers;
 

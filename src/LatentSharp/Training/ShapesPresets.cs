@@ -10,7 +10,7 @@ namespace LatentSharp.Training;
 /// Default sizes for models trained on the 64×64 shapes data (the README's training section gives the
 /// measurements behind them). Every value can be replaced by a config.json-format file.
 /// </summary>
-public static class ShapesPresets
+internal static class ShapesPresets
 {
     /// <summary>
     /// A 4× autoencoder: 64×64×3 images to 16×16×4 latents, so a small (14 px) shape still spans 3–4 latent

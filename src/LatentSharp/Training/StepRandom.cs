@@ -9,7 +9,7 @@ namespace LatentSharp.Training;
 /// alone — never from a generator carried along the run — so step k draws the same noise, timesteps and
 /// dropouts whether the run got there in one go or was stopped and resumed on the way.
 /// </summary>
-public static class StepRandom
+internal static class StepRandom
 {
     /// <summary>Separates this use of the seed from the data order and the initial weights.</summary>
     const ulong Stream = 0x5EED_0F_57E9UL;

@@ -14,7 +14,7 @@ namespace LatentSharp.Training;
 /// renamed to <c>step_NNNNNNN</c> when complete, so a crash at any moment leaves the previous checkpoints
 /// intact and never a half-written one under a checkpoint name. The newest and one previous are kept.
 /// </summary>
-public static class TrainingCheckpoint
+internal static class TrainingCheckpoint
 {
     const string Prefix = "step_";
     const string WeightsFile = "weights.safetensors", EmaFile = "ema.safetensors", OptimizerFile = "optimizer.bin", StateFile = "state.json";

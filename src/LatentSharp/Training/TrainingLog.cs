@@ -9,13 +9,13 @@ namespace LatentSharp.Training;
 /// <param name="Loss">Mean loss of the steps since the previous line.</param>
 /// <param name="ExamplesPerSecond">Training throughput over those steps (examples through forward and backward per second).</param>
 /// <param name="Time">Seconds of training so far, over all sessions of the run.</param>
-public sealed record TrainingLogEntry(long Step, double Loss, double LearningRate, double ExamplesPerSecond, double Time);
+internal sealed record TrainingLogEntry(long Step, double Loss, double LearningRate, double ExamplesPerSecond, double Time);
 
 /// <summary>
 /// The run's <c>train_log.jsonl</c>: one JSON object per logged step (step, loss, lr, samples_per_second,
 /// time), appended and flushed as training goes, so <c>tail -f</c> follows a background run.
 /// </summary>
-public sealed class TrainingLog
+internal sealed class TrainingLog
 {
     readonly string path;
 

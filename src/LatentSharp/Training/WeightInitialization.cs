@@ -17,7 +17,7 @@ namespace LatentSharp.Training;
 ///   predicting zero, as the LDM code's zero_module does.</item>
 /// </list>
 /// </summary>
-public static class WeightInitialization
+internal static class WeightInitialization
 {
     const double EmbeddingStd = 0.02;
 

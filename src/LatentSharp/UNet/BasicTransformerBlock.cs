@@ -8,7 +8,7 @@ namespace LatentSharp.UNet;
 /// Pre-norm transformer block over image tokens: self-attention, cross-attention to the text, GEGLU
 /// feed-forward, each as x + f(LayerNorm(x)).
 /// </summary>
-public sealed class BasicTransformerBlock : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class BasicTransformerBlock : nn.Module<Tensor, Tensor, Tensor>
 {
     // diffusers' BasicTransformerBlock uses LayerNorm eps 1e-5 whatever the U-Net's norm_eps.
     const double LayerNormEps = 1e-5;

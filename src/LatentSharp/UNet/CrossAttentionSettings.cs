@@ -8,6 +8,6 @@ namespace LatentSharp.UNet;
 /// <param name="UseLinearProjection">proj_in/proj_out are Linear (SD 2.x) instead of 1×1 convolutions (SD 1.x).</param>
 /// <param name="UpcastAttention">Attention in float32 when the model runs in half precision (SD 2.1).</param>
 /// <param name="NormGroups">Groups of the GroupNorm at the transformer's input.</param>
-public sealed record CrossAttentionSettings(
+internal sealed record CrossAttentionSettings(
     int Heads, int CrossAttentionDim, int TransformerLayers, bool OnlyCrossAttention,
     bool UseLinearProjection, bool UpcastAttention, int NormGroups);

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.UNet;
 
 /// <summary>Contracting level with attention: (residual block, spatial transformer) pairs, then an optional downsampler.</summary>
-public sealed class CrossAttnDownBlock2D : UNetDownBlock
+internal sealed class CrossAttnDownBlock2D : UNetDownBlock
 {
     readonly ModuleList<Transformer2DModel> attentions;
     readonly ModuleList<ResnetBlock2D> resnets;

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.UNet;
 
 /// <summary>Expanding level with attention: (residual block over [input ‖ skip], spatial transformer) pairs, then an optional upsampler.</summary>
-public sealed class CrossAttnUpBlock2D : UNetUpBlock
+internal sealed class CrossAttnUpBlock2D : UNetUpBlock
 {
     readonly ModuleList<Transformer2DModel> attentions;
     readonly ModuleList<ResnetBlock2D> resnets;

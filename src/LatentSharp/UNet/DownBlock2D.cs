@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.UNet;
 
 /// <summary>Contracting level without attention: residual blocks, then an optional downsampler.</summary>
-public sealed class DownBlock2D : UNetDownBlock
+internal sealed class DownBlock2D : UNetDownBlock
 {
     readonly ModuleList<ResnetBlock2D> resnets;
     readonly ModuleList<Downsample2D>? downsamplers;

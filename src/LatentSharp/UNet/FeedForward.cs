@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.UNet;
 
 /// <summary>The transformer block's feed-forward: GEGLU to 4× the width, then a projection back.</summary>
-public sealed class FeedForward : nn.Module<Tensor, Tensor>
+internal sealed class FeedForward : nn.Module<Tensor, Tensor>
 {
     /// <summary>
     /// Tokens per pass through the network. GEGLU widens every token 8×: a 64×64 latent at batch 2 would hold

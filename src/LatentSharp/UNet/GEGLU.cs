@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.UNet;
 
 /// <summary>Gated GELU: one projection to twice the width, then value · GELU(gate) with the exact (erf) GELU.</summary>
-public sealed class GEGLU : nn.Module<Tensor, Tensor>
+internal sealed class GEGLU : nn.Module<Tensor, Tensor>
 {
     readonly Linear proj;
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.UNet;
 
 /// <summary>Two-layer MLP with SiLU turning the sinusoidal timestep features into the embedding the resnets use.</summary>
-public sealed class TimestepEmbedding : nn.Module<Tensor, Tensor>
+internal sealed class TimestepEmbedding : nn.Module<Tensor, Tensor>
 {
     readonly Linear linear_1;
     readonly Linear linear_2;

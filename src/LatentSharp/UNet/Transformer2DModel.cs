@@ -10,7 +10,7 @@ namespace LatentSharp.UNet;
 /// projection out, plus the input (residual). The projections are 1×1 convolutions (SD 1.x) or Linear
 /// layers applied after flattening (SD 2.x, use_linear_projection).
 /// </summary>
-public sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
 {
     // diffusers builds this GroupNorm with eps 1e-6 whatever the U-Net's norm_eps.
     const double GroupNormEps = 1e-6;

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.UNet;
 
 /// <summary>The U-Net's bottleneck: residual block, then (spatial transformer, residual block) pairs.</summary>
-public sealed class UNetMidBlock2DCrossAttn : nn.Module<Tensor, Tensor, Tensor, Tensor>
+internal sealed class UNetMidBlock2DCrossAttn : nn.Module<Tensor, Tensor, Tensor, Tensor>
 {
     readonly ModuleList<Transformer2DModel> attentions;
     readonly ModuleList<ResnetBlock2D> resnets;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.UNet;
 
 /// <summary>One level of the U-Net's expanding path.</summary>
-public abstract class UNetUpBlock(string name) : nn.Module(name)
+internal abstract class UNetUpBlock(string name) : nn.Module(name)
 {
     /// <summary>How many skip connections the block consumes (one per layer).</summary>
     public abstract int Layers { get; }

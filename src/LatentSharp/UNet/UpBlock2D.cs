@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace LatentSharp.UNet;
 
 /// <summary>Expanding level without attention: residual blocks over [input ‖ skip], then an optional upsampler.</summary>
-public sealed class UpBlock2D : UNetUpBlock
+internal sealed class UpBlock2D : UNetUpBlock
 {
     readonly ModuleList<ResnetBlock2D> resnets;
     readonly ModuleList<Upsample2D>? upsamplers;
