@@ -42,6 +42,24 @@ public class SampleProgramTests
     }
 
     [Fact]
+    public async Task TextToImageLoadsAHubIdIntoTheHuggingFaceCache()
+    {
+        using var temp = new TempFolder();
+        await using var hub = await LatentSharp.Tests.Hub.FakeHub.StartAsync();
+        hub.AddRepo("latentsharp-tests/tiny-sd1", LatentSharp.Tests.Hub.FakeHub.FilesOf(Fixtures.TinySd1));
+        var environment = new Dictionary<string, string?>
+        {
+            ["HF_HUB_CACHE"] = temp["hub"], ["HF_HOME"] = temp["home"], ["HF_ENDPOINT"] = hub.Endpoint.ToString(), ["HF_HUB_OFFLINE"] = null,
+            ["HF_TOKEN"] = null,
+        };
+        var (exit, output) = RunSample("TextToImage", environment, "latentsharp-tests/tiny-sd1", "a red cube", temp["hub.png"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Equal("latentsharp-tests/tiny-sd1", PngMetadata.ReadParameters(temp["hub.png"])!.Model);
+        Assert.True(Directory.Exists(Path.Combine(temp["hub"], "models--latentsharp-tests--tiny-sd1", "snapshots")), "nothing in the Hub cache");
+    }
+
+    [Fact]
     public void ABadModelPathIsOneLineAndExitCodeOne()
     {
         using var temp = new TempFolder();
@@ -51,7 +69,10 @@ public class SampleProgramTests
     }
 
     /// <summary>Runs samples/NAME's built program (same configuration as the tests) and returns its exit code and output.</summary>
-    static (int Exit, string Output) RunSample(string name, params string[] arguments)
+    static (int Exit, string Output) RunSample(string name, params string[] arguments) => RunSample(name, new Dictionary<string, string?>(), arguments);
+
+    /// <summary>Runs it with <paramref name="environment"/> added to (or, with null values, removed from) the test's own.</summary>
+    static (int Exit, string Output) RunSample(string name, IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
         // The tests run from bin/CONFIGURATION/net10.0/; the samples build to the same place in their own folders.
         var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -61,6 +82,7 @@ public class SampleProgramTests
         start.ArgumentList.Add(dll);
         foreach (var a in arguments) start.ArgumentList.Add(a);
         start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
+        foreach (var (key, value) in environment) start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
