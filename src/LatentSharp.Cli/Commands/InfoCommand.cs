@@ -1,13 +1,23 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
 using LatentSharp.Checkpoints;
+using LatentSharp.Cli.Generation;
 
 namespace LatentSharp.Cli.Commands;
 
-/// <summary>`sd info PATH`: what a model folder or single-file checkpoint contains, without loading its weights.</summary>
+/// <summary>
+/// `sd info PATH`: what a model folder or single-file checkpoint contains, without loading its weights. With no PATH:
+/// the installation (versions, LibTorch's threads, whether the Debian 12 native fix is in use) and the default model.
+/// </summary>
 public sealed class InfoCommand : SdCommand
 {
-    readonly Argument<string> path = new("PATH") { Description = "a model folder or .safetensors file, a Hugging Face id org/name[@revision], or a PNG" };
+    readonly Argument<string?> path = new("PATH")
+    {
+        Description = "a model folder or .safetensors file, a Hugging Face id org/name[@revision], or a PNG; none: this installation and its default model",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
 
     readonly Option<string?> modelConfig = CliOption.OptionalString("--model-config",
         "for a single file whose configs cannot be inferred from its weights: a diffusers folder with its configs", "DIR");
@@ -15,7 +25,9 @@ public sealed class InfoCommand : SdCommand
     public InfoCommand() : base("info", "show a model's components, parameter counts, dtypes and key settings", """
         PATH is a diffusers pipeline folder (model_index.json, unet/, vae/, text_encoder/, ...) or an original
         SD 1.x/2.x/XL single-file .safetensors checkpoint (only file headers are read), or a PNG made by
-        LatentSharp or AUTOMATIC1111, whose generation parameters are printed.
+        LatentSharp or AUTOMATIC1111, whose generation parameters are printed. Without PATH: the versions of sd,
+        TorchSharp and .NET, LibTorch's thread count (a real call into LibTorch, so it also shows that the native
+        library loads), and the default model ($LATENTSHARP_MODEL or the shipped models/shapes).
         """)
     {
         Add(path);
@@ -24,7 +36,7 @@ public sealed class InfoCommand : SdCommand
 
     protected override int Run(ParseResult parse)
     {
-        string file = parse.GetValue(path)!;
+        if (parse.GetValue(path) is not { } file) return DescribeInstallation();
         if (Path.GetExtension(file).Equals(".png", StringComparison.OrdinalIgnoreCase)) return DescribeImage(file);
         Describe(Generation.HubModelArgument.Resolve(file, preferHalfPrecision: false), configFolder: parse.GetValue(modelConfig));
         return 0;
@@ -79,6 +91,25 @@ public sealed class InfoCommand : SdCommand
 
     static string TextEncoder(LatentSharp.Text.ClipTextConfig text) =>
         $"hidden {text.HiddenSize}, {text.NumHiddenLayers} layers, {text.NumAttentionHeads} heads, {text.HiddenAct}";
+
+    /// <summary>`sd info` alone: what is installed, then the model `sd generate` uses when none is given.</summary>
+    static int DescribeInstallation()
+    {
+        static string Version(Type type) =>
+            type.Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+            ?? type.Assembly.GetName().Version?.ToString() ?? "?";
+        Console.WriteLine($"{"sd",-12}  LatentSharp {Version(typeof(StableDiffusionCheckpoint))} ({AppContext.BaseDirectory.TrimEnd('/')})");
+        Console.WriteLine($"{"runtime",-12}  .NET {Environment.Version}, {RuntimeInformation.RuntimeIdentifier}");
+        // A real call into libLibTorchSharp.so: on Debian 12 it only loads with the build's native fix.
+        int threads = TorchSharp.torch.get_num_threads();
+        string fix = File.Exists(Path.Combine(AppContext.BaseDirectory, "libstdcxx-compat.so")) ? ", with the libstdc++ compatibility library" : "";
+        Console.WriteLine($"{"torch",-12}  TorchSharp {Version(typeof(TorchSharp.torch))}, LibTorch CPU, {threads} threads{fix}");
+        string model = DefaultModel.Locate();
+        Console.WriteLine($"{"model",-12}  the default (no --model): {model}");
+        Console.WriteLine();
+        Describe(model);
+        return 0;
+    }
 
     /// <summary>Prints the generation parameters stored in a PNG (AUTOMATIC1111's "parameters" text).</summary>
     static int DescribeImage(string path)
