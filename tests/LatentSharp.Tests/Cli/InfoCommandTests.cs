@@ -42,6 +42,18 @@ public class InfoCommandTests
         Assert.Equal(1, Program.RunReportingErrors(new InfoCommand(), [Path.Combine(Fixtures.RepoRoot, "README.md")]));
 
     [Fact]
-    public void MissingPathIsAUsageError() =>
-        Assert.Equal(2, Program.RunReportingErrors(new InfoCommand(), []));
+    public async Task WithNoPathItDescribesTheInstallationAndItsDefaultModel()
+    {
+        using var sd = SdProcess.Start("info");
+        Assert.Equal(0, await sd.WaitForExitAsync(120));
+        string text = string.Join('\n', sd.StandardOutput);
+        Assert.Matches(@"LatentSharp \S+ \(", text);
+        Assert.Matches(@"TorchSharp 0\.107\.0, LibTorch CPU, \d+ threads", text);
+        Assert.Contains("the default (no --model)", text);
+        Assert.Matches(@"unet\s+UNet2DConditionModel", text);
+    }
+
+    [Fact]
+    public void TwoPathsAreAUsageError() =>
+        Assert.Equal(2, Program.RunReportingErrors(new InfoCommand(), ["a", "b"]));
 }

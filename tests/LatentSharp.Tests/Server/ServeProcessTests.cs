@@ -12,12 +12,14 @@ public class ServeProcessTests
     [Fact]
     public async Task SigtermDuringAJobLetsItFinishRefusesNewWorkAndExitsZero()
     {
-        using var sd = SdProcess.Start("serve", "--model", Fixtures.TinySd1, "--port", "0", "--max-steps", "1000");
+        // A grace far beyond the job's length, so a loaded machine cannot turn "finish" into "stop" (the next test
+        // covers a job that outlasts its grace).
+        using var sd = SdProcess.Start("serve", "--model", Fixtures.TinySd1, "--port", "0", "--max-steps", "1000", "--shutdown-grace", "600");
         var address = await sd.WaitForServingAsync();
-        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(120) };
+        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(600) };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("ready")).StatusCode);
 
-        // ≈ 7 s on an idle machine: long enough to be caught running, well inside the default 25 s grace.
+        // ≈ 7 s on an idle machine: long enough to be caught running.
         var job = http.PostAsJsonAsync("sdapi/v1/txt2img", new { prompt = "a red circle", steps = 150, sampler_name = "Euler", seed = 5 });
         await WaitForAsync(async () => (await Json(http, "sdapi/v1/progress")).GetProperty("state").GetProperty("sampling_step").GetInt32() > 0,
             "the job to start");

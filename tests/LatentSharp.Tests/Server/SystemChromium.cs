@@ -1,3 +1,4 @@
+using LatentSharp.Tests.Support;
 using Microsoft.Playwright;
 
 namespace LatentSharp.Tests.Server;
@@ -5,7 +6,8 @@ namespace LatentSharp.Tests.Server;
 /// <summary>
 /// Debian's Chromium (/usr/bin/chromium) driven through Playwright, one fresh page per test. Playwright's driver
 /// (Node and playwright-core) comes in its NuGet package and Chromium from the system, so nothing is downloaded:
-/// the tests run offline. A missing Chromium fails the test with the command that installs it.
+/// the tests run offline. A missing Chromium is installed where the tests may (<see cref="SystemPackages"/>), else
+/// fails the test with the command that installs it.
 /// </summary>
 public sealed class SystemChromium : IAsyncDisposable
 {
@@ -25,8 +27,7 @@ public sealed class SystemChromium : IAsyncDisposable
 
     public static async Task<SystemChromium> LaunchAsync()
     {
-        if (!File.Exists(ExecutablePath))
-            throw new InvalidOperationException($"{ExecutablePath} is missing: install it (apt-get install -y chromium); the web page tests need it");
+        SystemPackages.Ensure("chromium", () => File.Exists(ExecutablePath), "the web page tests");
         var playwright = await Playwright.CreateAsync();
         try
         {
