@@ -75,13 +75,12 @@ public class NuGetPackageTests
             </configuration>
             """);
         File.WriteAllText(Path.Combine(consumer, "Program.cs"), $$"""
-            using LatentSharp.Imaging;
             using LatentSharp.Pipelines;
 
             using var pipeline = StableDiffusionPipeline.Load(args[0]);
             using var result = pipeline.Generate(new GenerationRequest { Prompt = "{{Prompt}}", Steps = {{Steps}}, Seed = {{Seed}} });
-            PngWriter.Write(args[1], result.Images[0], result.Parameters[0]);
-            Console.WriteLine(result.Parameters[0]);
+            result.SaveAsPng(args[1]);
+            Console.WriteLine(result.Infotexts[0]);
             """);
 
         Dotnet(consumer, BuildLimit, "build", "-c", "Release").EnsureSuccess("dotnet build (the consumer)");
