@@ -18,6 +18,7 @@ using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using LatentSharp.Checkpoints;
+using LatentSharp.Performance;
 
 namespace LatentSharp.Cli;
 
@@ -34,6 +35,8 @@ public static class Program
 
     public static int Main(string[] argv)
     {
+        // Before anything can load LibTorch: the settings it reads once (thread waiting, huge pages).
+        TorchRuntime.PrepareNativeEnvironment();
         var root = BuildRoot(AllCommands());
         if (argv.Length == 0)
         {
