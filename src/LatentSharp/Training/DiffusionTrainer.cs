@@ -91,17 +91,9 @@ public sealed class DiffusionTrainer : Trainer
     static DiffusionTrainer Build(TrainingRunFolder run, DiffusionTrainingOptions spec, Action<string>? report)
     {
         var built = new List<IDisposable>();
-        var data = ImageFolderDataset.Load(spec.DataFolder, spec.Preprocessing);
+        var data = ImageFolderDataset.LoadForTraining(spec.DataFolder, spec.Preprocessing, spec.RandomFlip, report, out int originals);
         try
         {
-            report?.Invoke($"{data.Count} images from {spec.DataFolder}" + (data.Skipped.Count > 0 ? $", {data.Skipped.Count} skipped (first: {data.Skipped[0]})" : ""));
-            int originals = data.Count;
-            if (spec.RandomFlip)
-            {
-                var mirrored = data.WithMirroredCopies();
-                data.Dispose();
-                data = mirrored;
-            }
             var parts = DiffusionComponents.Build(run, spec, data.Captions, report);
             built.Add(parts);
             if (data.Resolution % parts.Vae.Config.DownscaleFactor != 0)

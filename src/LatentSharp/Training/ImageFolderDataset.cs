@@ -70,6 +70,21 @@ internal sealed class ImageFolderDataset : IDisposable
         return new ImageFolderDataset(images, kept.Select(i => entries[i].Caption).ToList(), kept.Select(i => entries[i].File).ToList(), skipped);
     }
 
+    /// <summary>
+    /// A training run's images: <see cref="Load"/>, the skipped files reported, then (with <paramref name="randomFlip"/>)
+    /// <see cref="WithMirroredCopies"/> in its place. <paramref name="originals"/> is the count before mirroring, which the
+    /// data order draws from.
+    /// </summary>
+    public static ImageFolderDataset LoadForTraining(string folder, ImagePreprocessing preprocessing, bool randomFlip,
+        Action<string>? report, out int originals)
+    {
+        var data = Load(folder, preprocessing);
+        report?.Invoke($"{data.Count} images from {folder}" + (data.Skipped.Count > 0 ? $", {data.Skipped.Count} skipped (first: {data.Skipped[0]})" : ""));
+        originals = data.Count;
+        if (!randomFlip) return data;
+        using (data) return data.WithMirroredCopies();
+    }
+
     /// <summary>This set followed by its mirror images, whose captions have left and right swapped (<see cref="CaptionMirroring"/>).</summary>
     public ImageFolderDataset WithMirroredCopies()
     {

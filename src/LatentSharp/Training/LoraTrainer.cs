@@ -95,15 +95,7 @@ public sealed class LoraTrainer : Trainer
         try
         {
             var tokenizer = ClipTokenizer.FromFolder(model.RequireTokenizerPath());
-            data = ImageFolderDataset.Load(spec.DataFolder, spec.Preprocessing);
-            report?.Invoke($"{data.Count} images from {spec.DataFolder}" + (data.Skipped.Count > 0 ? $", {data.Skipped.Count} skipped (first: {data.Skipped[0]})" : ""));
-            int originals = data.Count;
-            if (spec.RandomFlip)
-            {
-                var mirrored = data.WithMirroredCopies();
-                data.Dispose();
-                data = mirrored;
-            }
+            data = ImageFolderDataset.LoadForTraining(spec.DataFolder, spec.Preprocessing, spec.RandomFlip, report, out int originals);
             if (data.Resolution % model.Vae.Config.DownscaleFactor != 0)
                 throw new LatentSharpException($"the resolution {data.Resolution} is not a multiple of the autoencoder's downscale factor {model.Vae.Config.DownscaleFactor}");
             latents = LoadOrEncodeLatents(run, model, data, report);
