@@ -38,6 +38,8 @@ public sealed class TrainUnetCommand : SdCommand
         AdherenceProbe.DefaultPrompts, 1, AdherenceProbe.MaxPrompts);
     readonly Option<int> evalSeeds = CliOption.Int("--eval-seeds", "seeds per prompt of the adherence evaluation", 2, 1, 64);
     readonly Option<double?> snrGamma = CliOption.OptionalDouble("--snr-gamma", "weigh timesteps by Min-SNR-γ (e.g. 5; default: all alike)", 1e-3, 1e6);
+    readonly Option<double?> snrFloor = CliOption.OptionalDouble("--snr-floor",
+        "let every timestep's clean-image error count at least this much (e.g. 1; default: SNR, so the noisiest steps, where the layout is decided, barely count)", 1e-6, 1e6);
     readonly Option<string?> samplePrompts = CliOption.OptionalString("--sample-prompts",
         "prompts of the sample grid, one per line (default: 8 shapes prompts)", "FILE");
     readonly Option<int> sampleSteps = CliOption.Int("--sample-steps", "sampling steps of the grid", 25, 1, 1000);
@@ -58,7 +60,7 @@ public sealed class TrainUnetCommand : SdCommand
         """)
     {
         foreach (var option in training.Leading) Add(option);
-        foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, schedulerConfig, snrGamma,
+        foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, schedulerConfig, snrGamma, snrFloor,
                      samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds }) Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
@@ -75,7 +77,7 @@ public sealed class TrainUnetCommand : SdCommand
         if (resume)
         {
             training.RejectRunOptions(parse, [vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, schedulerConfig,
-                snrGamma, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
+                snrGamma, snrFloor, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
             trainer = DiffusionTrainer.Resume(output, TrainingConsole.Report);
             training.ApplyRunThreads(parse, trainer.Options);
         }
@@ -119,6 +121,7 @@ public sealed class TrainUnetCommand : SdCommand
         PredictionType = prediction,
         Scheduler = schedule,
         SnrGamma = parse.GetValue(snrGamma),
+        SnrFloor = parse.GetValue(snrFloor),
         Samples = new SampleSettings
         {
             Prompts = parse.GetValue(samplePrompts) is { } file ? ReadPrompts(file) : null,

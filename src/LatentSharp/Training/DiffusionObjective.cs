@@ -47,16 +47,20 @@ public sealed class DiffusionObjective : IDisposable
     }
 
     /// <summary>
-    /// The mean squared error of the prediction, each example weighted by Min-SNR-γ (Hang et al. 2023) when
-    /// <paramref name="snrGamma"/> is given: min(SNR_t, γ)/SNR_t for ε, min(SNR_t, γ)/(SNR_t + 1) for v. It
-    /// stops the nearly clean, easy timesteps from dominating the gradient, which speeds convergence.
+    /// The mean squared error of the prediction, each example weighted by how much its error in the implied clean
+    /// latent counts: an unweighted ε loss counts it SNR_t times, an unweighted v loss SNR_t + 1 times. Min-SNR-γ
+    /// (Hang et al. 2023, <paramref name="snrGamma"/>) caps that at γ, which stops the nearly clean, easy timesteps
+    /// from dominating the gradient. <paramref name="snrFloor"/> raises it to at least the floor ("truncated SNR",
+    /// Salimans &amp; Ho 2022): without it the noisiest timesteps, where the layout of the image is decided, count
+    /// SNR_t ≈ 0.005 and the model learns to take the layout from the noise instead of the prompt.
     /// </summary>
-    public Tensor Loss(Tensor prediction, Tensor target, Tensor timesteps, double? snrGamma)
+    public Tensor Loss(Tensor prediction, Tensor target, Tensor timesteps, double? snrGamma, double? snrFloor = null)
     {
-        if (snrGamma is not { } gamma) return nn.functional.mse_loss(prediction, target);
+        if (snrGamma is null && snrFloor is null) return nn.functional.mse_loss(prediction, target);
         using var scope = NewDisposeScope();
         var snr = signalToNoise.index_select(0, timesteps);
-        var weight = snr.clamp(max: gamma) / (PredictionType == Epsilon ? snr : snr + 1);
+        var cleanWeight = snr.clamp(min: snrFloor, max: snrGamma);
+        var weight = cleanWeight / (PredictionType == Epsilon ? snr : snr + 1);
         var perExample = (prediction - target).square().mean([1, 2, 3]);
         return (weight * perExample).mean().MoveToOuterDisposeScope();
     }

@@ -68,7 +68,7 @@ public sealed class DiffusionTrainer : Trainer
     /// <summary>The model as it would be exported now (EMA weights after the last sample or export).</summary>
     public StableDiffusionModel Model => inference;
 
-    protected override string Title => $"U-Net training loss ({spec.PredictionType}{(spec.SnrGamma is { } gamma ? $", Min-SNR weights, gamma {gamma}" : "")})";
+    protected override string Title => $"U-Net training loss ({spec.PredictionType}{(spec.SnrGamma is { } gamma ? $", Min-SNR weights, gamma {gamma}" : "")}{(spec.SnrFloor is { } floor ? $", SNR floor {floor}" : "")})";
 
     /// <summary>Starts a new run in <paramref name="runFolder"/> (which must be new or empty).</summary>
     public static DiffusionTrainer Create(string runFolder, DiffusionTrainingOptions options, Action<string>? report = null)
@@ -154,7 +154,7 @@ public sealed class DiffusionTrainer : Trainer
         if (parts.TrainsTextEncoder) context = parts.TextEncoder.PromptEmbeddings(ids);
         else using (no_grad()) context = parts.TextEncoder.PromptEmbeddings(ids);
         var prediction = parts.Unet.forward(noisy, timesteps, context);
-        return objective.Loss(prediction, target, timesteps, spec.SnrGamma);
+        return objective.Loss(prediction, target, timesteps, spec.SnrGamma, spec.SnrFloor);
     }
 
     protected override int EvaluateEvery => spec.Evaluation.Every;

@@ -48,6 +48,12 @@ public sealed record DiffusionTrainingOptions
     /// <summary>Min-SNR-γ loss weighting (γ = 5 in its paper); null weighs every timestep alike.</summary>
     public double? SnrGamma { get; init; }
 
+    /// <summary>
+    /// The least weight any timestep's clean-latent error gets (see <see cref="DiffusionObjective.Loss"/>); null: none,
+    /// so an ε loss gives the noisiest timesteps almost no say in where the shape goes.
+    /// </summary>
+    public double? SnrFloor { get; init; }
+
     public SampleSettings Samples { get; init; } = new();
 
     /// <summary>Prompt adherence measured during training (shapes data only); off unless <see cref="AdherenceSettings.Every"/> is set.</summary>
@@ -63,6 +69,8 @@ public sealed record DiffusionTrainingOptions
             throw new LatentSharpException("a fine-tuned model keeps its base model's text encoder; a text encoder config applies to new models only");
         if (CaptionDropout is < 0 or > 1) throw new LatentSharpException($"caption dropout must be between 0 and 1 (got {CaptionDropout})");
         if (SnrGamma is <= 0) throw new LatentSharpException($"the Min-SNR gamma must be positive (got {SnrGamma})");
+        if (SnrFloor is <= 0) throw new LatentSharpException($"the SNR floor must be positive (got {SnrFloor})");
+        if (SnrFloor > SnrGamma) throw new LatentSharpException($"the SNR floor ({SnrFloor}) must not exceed the Min-SNR gamma ({SnrGamma})");
         if (VocabSize < BpeTrainer.BaseVocabSize) throw new LatentSharpException($"the vocabulary needs at least {BpeTrainer.BaseVocabSize} tokens (got {VocabSize})");
         Optimization.Validate();
         Samples.Validate();

@@ -74,7 +74,9 @@ internal static class ShapesPresets
         SolverType = "midpoint",
         LowerOrderFinal = true,
         TimestepSpacing = "trailing",
-        StepsOffset = 0,
+        // Trailing spacing ignores steps_offset; 1 is what diffusers' StableDiffusionPipeline expects of every
+        // scheduler config (it warns that any other value is outdated).
+        StepsOffset = 1,
         ClipSample = false,
         Thresholding = false,
         UseKarrasSigmas = false,

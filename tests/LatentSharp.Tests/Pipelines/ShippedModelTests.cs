@@ -26,6 +26,15 @@ public class ShippedModelTests
     }
 
     [Fact]
+    public void ItsSchedulerConfigIsOneDiffusersLoadsWithoutADeprecationWarning()
+    {
+        // diffusers' StableDiffusionPipeline warns about any steps_offset other than 1 (trailing spacing ignores it).
+        var config = LatentSharp.Schedulers.SchedulerConfig.FromJson(File.ReadAllText(Path.Combine(ShippedModel.Folder, "scheduler", "scheduler_config.json")));
+        Assert.Equal(1, config.StepsOffset);
+        Assert.Equal("trailing", config.TimestepSpacing);
+    }
+
+    [Fact]
     public void TheReadmePromptGivesWhatItNamesAtTheDefaultSettings()
     {
         using var pipeline = StableDiffusionPipeline.Load(ShippedModel.Folder);

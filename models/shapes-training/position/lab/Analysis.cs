@@ -75,7 +75,7 @@ static class AttentionMaps
         int columns = cells.Count / ShapesVocabulary.Positions.Count;
         var grid = ImageGrid.Compose(cells, columns, new GridLabels { RowHeaders = headers, Captions = captions,
             ColumnHeaders = ["image (seed 1)", "8x8: position words", "8x8: 'circle'", "4x4: position words", "4x4: 'circle'"] },
-            new GridStyle { RowHeaderChars = 20, CaptionLines = 3, HeaderLines = 1 });
+            new GridStyle { MaxRowHeaderWidth = 160, CaptionLines = 3, HeaderLines = 1 });
         PngWriter.Write(output, grid);
         File.WriteAllText(Path.ChangeExtension(output, ".json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
@@ -242,5 +242,68 @@ static class Probes
         }
         Console.WriteLine($"sqrt(abar_T) = {MathF.Sqrt(a):F4}; shape in the starting latent's cell: {followsLatent}/{total} = {followsLatent / (double)total:P1}; " +
                           $"in the prompted cell: {followsWords}/{total} = {followsWords / (double)total:P1}");
+    }
+}
+
+static class CleanPrediction
+{
+    /// The model's one-step estimate of the clean image at timestep t, ẑ₀(z_t, prompt), decoded and judged, where z_t
+    /// hides a shape in one cell (faintly, as training does at that t) and the prompt names the point-mirrored cell:
+    /// at which noise levels does the estimate follow the words, and at which the latent? Conditional pass, no guidance.
+    public static void Run(string modelPath, int seeds)
+    {
+        using var pipeline = StableDiffusionPipeline.Load(modelPath);
+        var model = pipeline.Model;
+        var config = SchedulerConfig.FromJson(model.SchedulerConfigJson);
+        using var schedule = new NoiseSchedule(config, rescaleZeroSnr: config.RescaleBetasZeroSnr == true);
+        bool velocity = config.PredictionType == "v_prediction";
+        var encoder = new PromptEncoder(pipeline.Tokenizer, model.TextEncoder);
+        Console.WriteLine("t,sqrt_abar,snr,follows_words,follows_latent,found,guided5_follows_words,guided5_follows_latent");
+        using var empty = encoder.Encode("");
+        foreach (int t in new[] { 999, 950, 900, 850, 800, 700, 600, 400 })
+        {
+            float a = schedule.AlphaCumprod(t);
+            int words = 0, latent = 0, found = 0, total = 0, guidedWords = 0, guidedLatent = 0;
+            foreach (var hidden in ShapesVocabulary.Positions)
+            {
+                var prompted = (GridPosition)(8 - (int)hidden);
+                if (prompted == hidden) continue;
+                var spec = new ShapeSpec(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, ShapeSize.Large, hidden);
+                using var _ = no_grad();
+                using var pixels = ImageTensors.ToModelSpace(ShapesDataset.Render(spec));
+                using var posterior = model.Vae.Encode(pixels);
+                using var z0 = posterior.Mean * model.Vae.Config.ScalingFactor;
+                using var context = encoder.Encode((spec with { Position = prompted }).CanonicalCaption);
+                for (int seed = 1; seed <= seeds; seed++)
+                {
+                    using var scope = NewDisposeScope();
+                    var noise = randn(z0.shape, generator: new Generator((ulong)(seed * 7919)));
+                    var zt = z0 * MathF.Sqrt(a) + noise * MathF.Sqrt(1 - a);
+                    Tensor Estimate(Tensor c)
+                    {
+                        var output = model.Unet.forward(zt, tensor(new long[] { t }), c);
+                        return velocity ? MathF.Sqrt(a) * zt - MathF.Sqrt(1 - a) * output : (zt - MathF.Sqrt(1 - a) * output) / MathF.Sqrt(a);
+                    }
+                    GridPosition? Judge(Tensor estimate)
+                    {
+                        var image = ImageTensors.FromModelSpace(model.Vae.Decode(estimate / model.Vae.Config.ScalingFactor).clamp(-1, 1))[0];
+                        var verdict = ShapesJudge.Judge(image);
+                        return verdict.Found ? verdict.Position : null;
+                    }
+                    var conditional = Estimate(context);
+                    var unconditional = Estimate(empty);
+                    var guided = Judge(unconditional + 5 * (conditional - unconditional));
+                    if (guided == prompted) guidedWords++;
+                    if (guided == hidden) guidedLatent++;
+                    var v = ShapesJudge.Judge(ImageTensors.FromModelSpace(model.Vae.Decode(conditional / model.Vae.Config.ScalingFactor).clamp(-1, 1))[0]);
+                    total++;
+                    if (!v.Found) continue;
+                    found++;
+                    if (v.Position == prompted) words++;
+                    if (v.Position == hidden) latent++;
+                }
+            }
+            Console.WriteLine($"{t},{MathF.Sqrt(a):F4},{a / (1 - a):G3},{words / (double)total:F3},{latent / (double)total:F3},{found / (double)total:F3},{guidedWords / (double)total:F3},{guidedLatent / (double)total:F3}");
+        }
     }
 }

@@ -7,7 +7,7 @@ SCHED = {"_class_name": "DPMSolverMultistepScheduler", "_diffusers_version": "0.
          "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear", "prediction_type": "epsilon",
          "timestep_spacing": "trailing", "steps_offset": 1, "use_karras_sigmas": False, "clip_sample": False, "thresholding": False,
          "algorithm_type": "dpmsolver++", "solver_order": 2, "solver_type": "midpoint", "lower_order_final": True}
-def spec(data, steps, batch=32, lr=1e-3, pred="epsilon", zero=False, gamma=5, unet=None, evaluate=0, text=None, warmup=200):
+def spec(data, steps, batch=32, lr=1e-3, pred="epsilon", zero=False, gamma=5, unet=None, evaluate=0, text=None, warmup=200, floor=None):
     s = copy.deepcopy(SCHED); s["prediction_type"] = pred
     if zero: s["rescale_betas_zero_snr"] = True
     o = {"data_folder": data, "vae": "/root/runs/vae-shipped/vae", "unet": unet or UNET, "prediction_type": pred,
@@ -17,6 +17,7 @@ def spec(data, steps, batch=32, lr=1e-3, pred="epsilon", zero=False, gamma=5, un
          "optimization": {"steps": steps, "batch_size": batch, "learning_rate": lr, "warmup_steps": warmup, "seed": 0,
                           "log_every": 50, "sample_every": 1000000 if steps < 100000 else steps, "checkpoint_every": 250}}
     if text: o["text_encoder"] = text
+    if floor: o["snr_floor"] = floor
     return o
 def write(name, o):
     json.dump(o, open(f"/root/runs/specs/{name}.json", "w"), indent=1)
@@ -27,3 +28,15 @@ SMALL = dict(UNET, block_out_channels=[32, 64, 64])
 write("P0s-baseline", spec(P, 600, batch=16, unet=SMALL))
 write("P1s-zerosnr-v", spec(P, 600, batch=16, unet=SMALL, pred="v_prediction", zero=True))
 write("P2s-zerosnr-v-nominsnr", spec(P, 600, batch=16, unet=SMALL, pred="v_prediction", zero=True, gamma=None))
+# Min-SNR with a floor: the noisiest timesteps' clean-latent error counts at least `floor` (SD's own schedule)
+write("E1s-v-floor1", spec(P, 600, batch=16, unet=SMALL, pred="v_prediction", floor=1))
+write("E2s-eps-floor1", spec(P, 600, batch=16, unet=SMALL, floor=1))
+ATT16 = dict(SMALL, down_block_types=["CrossAttnDownBlock2D"] * 3, up_block_types=["CrossAttnUpBlock2D"] * 3)
+write("L1s-v-floor1-2400", spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1))
+write("L2s-v-floor1-att16-2400", spec(P, 2400, batch=16, unet=ATT16, pred="v_prediction", floor=1))
+# a fourth level: the coarsest features are 2x2, every one of them a corner (zero padding tells them apart)
+DEEP = dict(SMALL, block_out_channels=[32, 64, 64, 64], down_block_types=["DownBlock2D"] + ["CrossAttnDownBlock2D"] * 3,
+            up_block_types=["CrossAttnUpBlock2D"] * 3 + ["UpBlock2D"])
+write("L3s-v-floor1-2x2-2400", spec(P, 2400, batch=16, unet=DEEP, pred="v_prediction", floor=1))
+write("L4s-v-floor1-lr3e-3-2400", spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1, lr=3e-3))
+write("L5s-v-floor5-2400", spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=5))
