@@ -9,13 +9,16 @@ namespace LatentSharp.Tests.Packaging;
 /// (the `sd` tool) from a copy of the sources; a new console project outside the repository (so none of the repository's
 /// build files help it) references LatentSharp from a folder feed plus this machine's own NuGet source, builds (on
 /// Debian 12 only thanks to the package's buildTransitive native fix) and generates with the shipped model; and
-/// `dotnet tool install --tool-path` installs `sd`, whose `sd info` loads LibTorch and finds its built-in model.
+/// `dotnet tool install --tool-path` installs `sd`, whose `sd info` loads LibTorch and finds its built-in model. The
+/// consumer's Program.cs is the README's C# example itself, so the example a reader copies compiles and runs.
 /// One test, because every step needs the packs; bounded in time (each step has its own limit).
 /// </summary>
 public class NuGetPackageTests
 {
+    // What the README's example generates (checked against its text, so an edit there shows up here).
     const string Prompt = "a large red circle in the center on a blue background";
-    const int Steps = 8, Seed = 3;
+    const int Steps = 25, Seed = 42;
+    const string ExampleModel = "models/shapes", ExampleImage = "circle.png";
 
     static readonly TimeSpan PackLimit = TimeSpan.FromMinutes(10), BuildLimit = TimeSpan.FromMinutes(6), RunLimit = TimeSpan.FromMinutes(3);
 
@@ -74,19 +77,20 @@ public class NuGetPackageTests
               </packageSources>
             </configuration>
             """);
-        File.WriteAllText(Path.Combine(consumer, "Program.cs"), $$"""
-            using LatentSharp.Pipelines;
+        string example = ReadmeExample();
+        foreach (var part in new[] { $"\"{Prompt}\"", $"Steps = {Steps}", $"Seed = {Seed}", $"\"{ExampleModel}\"", $"\"{ExampleImage}\"" })
+            Assert.True(example.Contains(part), $"the README's example no longer has {part}; update this test with it");
+        File.WriteAllText(Path.Combine(consumer, "Program.cs"), example);
 
-            using var pipeline = StableDiffusionPipeline.Load(args[0]);
-            using var result = pipeline.Generate(new GenerationRequest { Prompt = "{{Prompt}}", Steps = {{Steps}}, Seed = {{Seed}} });
-            result.SaveAsPng(args[1]);
-            Console.WriteLine(result.Infotexts[0]);
-            """);
-
-        Dotnet(consumer, BuildLimit, "build", "-c", "Release").EnsureSuccess("dotnet build (the consumer)");
-        string png = temp["consumer.png"];
+        Dotnet(consumer, BuildLimit, "build", "-c", "Release").EnsureSuccess("dotnet build (the consumer: the README's example)");
+        // The example names the model and the output relative to where it runs, as a reader would run it from the repository.
+        string workingFolder = Directory.CreateDirectory(temp["run"]).FullName;
+        Directory.CreateDirectory(Path.Combine(workingFolder, "models"));
+        Directory.CreateSymbolicLink(Path.Combine(workingFolder, ExampleModel), ShippedModel.Folder);
+        string png = Path.Combine(workingFolder, ExampleImage);
         string dll = Path.Combine(consumer, "bin", "Release", "net10.0", "Consumer.dll");
-        var run = Dotnet(consumer, RunLimit, dll, ShippedModel.Folder, png).EnsureSuccess("the consumer");
+        var run = Dotnet(workingFolder, RunLimit, dll).EnsureSuccess("the consumer (the README's example)");
+        Assert.Contains($"step {Steps}/{Steps}", run.Output);
 
         var parameters = ImageReaderParameters(png);
         Assert.Equal(Prompt, parameters.Prompt);
@@ -119,6 +123,17 @@ public class NuGetPackageTests
         Assert.Matches(@"LibTorch CPU, \d+ threads", info.Output);
         Assert.Contains(Path.Combine(tools, ".store"), info.Output);   // the built-in model, inside the installed package
         Assert.Contains("UNet2DConditionModel", info.Output);
+    }
+
+    /// <summary>The first C# block of the README: the example a new user copies.</summary>
+    static string ReadmeExample()
+    {
+        string readme = File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "README.md"));
+        int start = readme.IndexOf("```csharp\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README.md has no ```csharp block");
+        start += "```csharp\n".Length;
+        int end = readme.IndexOf("```", start, StringComparison.Ordinal);
+        return readme[start..end];
     }
 
     static GenerationParameters ImageReaderParameters(string png) =>
