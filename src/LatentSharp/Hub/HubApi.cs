@@ -61,7 +61,8 @@ internal sealed class HubApi(HubSettings settings, HttpClient http, HubModelId i
         }
         catch (HttpRequestException e)
         {
-            throw new HubUnreachableException($"cannot reach {settings.Endpoint.Authority} for {id}: {Innermost(e)}");
+            // The host that failed: the Hub, or the CDN a file was redirected to.
+            throw new HubUnreachableException($"cannot reach {uri.Authority} for {id}: {Innermost(e)}");
         }
     }
 

@@ -24,6 +24,9 @@ public sealed class FakeHub : IAsyncDisposable
     /// <summary>Tree entries per page, small so that listings need the Link header.</summary>
     const int PageSize = 7;
 
+    /// <summary>The host name LFS files are redirected to (a "CDN"); another loopback address makes the CDN unreachable.</summary>
+    public string CdnHost { get; set; } = "localhost";
+
     readonly WebApplication app;
     readonly ConcurrentDictionary<string, Repo> repos = new();
     readonly ConcurrentDictionary<string, byte[]> blobs = new();   // sha256 → bytes
@@ -116,7 +119,7 @@ public sealed class FakeHub : IAsyncDisposable
             http.Response.Headers.ETag = $"\"{sha}\"";
             http.Response.Headers["X-Linked-Etag"] = $"\"{sha}\"";
             http.Response.Headers["X-Linked-Size"] = bytes.Length.ToString();
-            return Results.Redirect($"http://localhost:{Port}/cdn/{sha}");
+            return Results.Redirect($"http://{CdnHost}:{Port}/cdn/{sha}");
         });
         app.MapGet("/cdn/{sha}", (HttpContext http, string sha) =>
             blobs.TryGetValue(sha, out var bytes) ? Serve(http, bytes, sha) : Results.NotFound());

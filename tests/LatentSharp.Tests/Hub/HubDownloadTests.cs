@@ -152,6 +152,17 @@ public sealed class HubDownloadTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task AnUnreachableCdnIsNamedInTheError()
+    {
+        hub.CdnHost = "127.0.0.2";   // loopback, but the fake Hub listens on 127.0.0.1 only: connection refused
+
+        var e = await Assert.ThrowsAsync<HubUnreachableException>(() => Download(RepoId));
+
+        Assert.Contains($"cannot reach 127.0.0.2:{hub.Endpoint.Port}", e.Message);
+        Assert.Contains("run again to resume", e.Message);
+    }
+
+    [Fact]
     public async Task APrivateRepositoryNeedsHfTokenWhichNeverLeavesTheHub()
     {
         hub.AddRepo("someone/private-sd", FakeHub.FilesOf(Fixtures.TinySd1), token: "hf_secret");
