@@ -1,16 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
+using LatentSharp.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
 // Attention kernels on SD 1.5's attention shapes at 512² (batch 2 = one guided step), interleaved in one process so
 // the ratios between kernels hold even if the machine's speed drifts (issue 13, point 3). Needs a quiet machine.
 //
-//   dotnet run -c Release --project bench/AttentionKernels -- [--dtype bf16|fp32] [--repeats 5] [--threads 2] [--chunk 1024]
+//   dotnet run -c Release --project bench/AttentionKernels -- [--dtype bf16|fp32] [--repeats 5] [--threads 2] [--budget 2097152]
 //
-// Kernels: "sdpa" = LibTorch's scaled_dot_product_attention (what the U-Net uses today); "chunked" = per query chunk,
-// scores = (q·scale)·kᵀ as one batched matrix product over batch × heads, softmax over keys, then · v, written into
-// the output in place. Each prints milliseconds (median) and GFLOP/s (4·B·heads·N·M·d floating-point operations).
+// Kernels: "sdpa" = LibTorch's scaled_dot_product_attention; "chunked" = the shape of ChunkedSoftmaxAttention (what
+// bf16 self-attention uses): per head and chunk of budget / M queries, scores = Q·Kᵀ/√d into one reused buffer,
+// softmax over keys, then · V, written into the output in place. Each prints milliseconds (median) and GFLOP/s (4·B·heads·N·M·d floating-point operations).
 
 string dtypeName = Arg("--dtype", "bf16");
 int repeats = int.Parse(Arg("--repeats", "5"), CultureInfo.InvariantCulture);
@@ -79,25 +80,10 @@ static Tensor Chunked(Tensor q, Tensor k, Tensor v, long heads, long budget)
 {
     long b = q.shape[0], n = q.shape[1], inner = q.shape[2], d = inner / heads, m = k.shape[1], bh = b * heads;
     using var scope = NewDisposeScope();
-    var qh = SplitHeads(q, heads).reshape(bh, n, d);
+    var qh = SplitHeads(q, heads).reshape(bh, n, d).contiguous();
     var kt = SplitHeads(k, heads).reshape(bh, m, d).transpose(1, 2).contiguous();
     var vh = SplitHeads(v, heads).reshape(bh, m, d).contiguous();
-    var output = empty([bh, n, d], dtype: q.dtype);
-    // Query chunks of one head whose scores fit the budget, in one buffer reused by every chunk: a fresh buffer per
-    // product costs more in page faults than the product itself.
-    long chunk = Math.Min(n, Math.Max(1, budget / m));
-    var buffer = empty([chunk, m], dtype: q.dtype);
-    float scale = (float)(1.0 / Math.Sqrt(d));
-    for (long h = 0; h < bh; h++)
-    for (long start = 0; start < n; start += chunk)
-    {
-        using var tile = NewDisposeScope();
-        long len = Math.Min(chunk, n - start);
-        var scores = buffer.narrow(0, 0, len);
-        scores.addmm_(qh[h].narrow(0, start, len), kt[h], beta: 0, alpha: scale);
-        output[h].narrow(0, start, len).copy_(scores.softmax(1).mm(vh[h]));
-    }
+    var output = ChunkedSoftmaxAttention.Compute(qh, kt, vh, budget);
     return output.view(b, heads, n, d).transpose(1, 2).reshape(b, n, inner).MoveToOuterDisposeScope();
 }
 
-static class Extensions { public static void Then(this Tensor t, Action<Tensor> a) => a(t); }
