@@ -40,3 +40,6 @@ DEEP = dict(SMALL, block_out_channels=[32, 64, 64, 64], down_block_types=["DownB
 write("L3s-v-floor1-2x2-2400", spec(P, 2400, batch=16, unet=DEEP, pred="v_prediction", floor=1))
 write("L4s-v-floor1-lr3e-3-2400", spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1, lr=3e-3))
 write("L5s-v-floor5-2400", spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=5))
+# issue 12, continued: a wider first convolution (more of the latent sees the zero padding) and two layers per block
+write("L6s-v-floor1-convin7-2400", spec(P, 2400, batch=16, unet=dict(SMALL, conv_in_kernel=7), pred="v_prediction", floor=1))
+write("L7s-v-floor1-2layers-2400", spec(P, 2400, batch=16, unet=dict(SMALL, layers_per_block=2), pred="v_prediction", floor=1))
