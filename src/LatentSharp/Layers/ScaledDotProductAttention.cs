@@ -32,7 +32,7 @@ internal static class ScaledDotProductAttention
         if (PrefersChunked(query, key, additiveMask))
         {
             var chunked = ChunkedSoftmaxAttention.Compute(
-                HeadsAsBatch(query, heads, headDim), HeadsAsBatch(key, heads, headDim).transpose(1, 2).contiguous(),
+                HeadsAsBatch(query, heads, headDim), KeysTransposedAsBatch(key, heads, headDim),
                 HeadsAsBatch(value, heads, headDim));
             return chunked.view(batch, heads, queries, headDim).transpose(1, 2).reshape(batch, queries, inner).MoveToOuterDisposeScope();
         }
@@ -62,6 +62,10 @@ internal static class ScaledDotProductAttention
     /// <summary>[B, N, heads·head_dim] → [B·heads, N, head_dim], contiguous.</summary>
     static Tensor HeadsAsBatch(Tensor x, long heads, long headDim) =>
         SplitHeads(x, heads, headDim).reshape(x.shape[0] * heads, x.shape[1], headDim);
+
+    /// <summary>[B, M, heads·head_dim] → [B·heads, head_dim, M], contiguous, in one copy.</summary>
+    static Tensor KeysTransposedAsBatch(Tensor key, long heads, long headDim) =>
+        SplitHeads(key, heads, headDim).transpose(2, 3).reshape(key.shape[0] * heads, headDim, key.shape[1]);
 
     static Tensor SplitHeads(Tensor x, long heads, long headDim) =>
         x.view(x.shape[0], x.shape[1], heads, headDim).transpose(1, 2);
