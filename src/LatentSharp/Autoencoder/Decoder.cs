@@ -65,7 +65,7 @@ internal sealed class Decoder : nn.Module<Tensor, Tensor>
         {
             using var bandScope = NewDisposeScope();
             var (halo, skip) = RowBands.WithHalo(h, start, rows);
-            var convolved = conv_out.ForwardAligned(nn.functional.silu(folded.Apply(halo)));
+            var convolved = conv_out.ForwardAligned(InPlace.Silu(folded.Apply(halo)));
             image.narrow(2, start, rows).copy_(RowBands.Own(convolved, skip, rows));
         }
         return image;

@@ -71,7 +71,7 @@ internal sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
             long end = Math.Min(start + rows + 1, hidden.shape[2]);
             var below = hidden.narrow(2, start, end - start);
             var band = rowAbove is null ? below : cat([rowAbove, below], 2);
-            var convolved = conv2.ForwardAligned(nn.functional.silu(folded.Apply(band)));
+            var convolved = conv2.ForwardAligned(InPlace.Silu(folded.Apply(band)));
             var result = RowBands.Own(convolved, rowAbove is null ? 0 : 1, rows);
             using (var inputRows = input.narrow(2, start, rows)) result = result + (conv_shortcut?.forward(inputRows) ?? inputRows);
             if (outputScaleFactor != 1.0) result = result / outputScaleFactor;
@@ -92,7 +92,7 @@ internal sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
         {
             using var bandScope = NewDisposeScope();
             var (halo, skip) = RowBands.WithHalo(input, start, rows);
-            var convolved = conv.ForwardAligned(nn.functional.silu(folded.Apply(halo)));
+            var convolved = conv.ForwardAligned(InPlace.Silu(folded.Apply(halo)));
             output.narrow(2, start, rows).copy_(RowBands.Own(convolved, skip, rows));
         }
         return output;
