@@ -40,6 +40,12 @@ public sealed class TrainUnetCommand : SdCommand
     readonly Option<double?> snrGamma = CliOption.OptionalDouble("--snr-gamma", "weigh timesteps by Min-SNR-γ (e.g. 5; default: all alike)", 1e-3, 1e6);
     readonly Option<double?> snrFloor = CliOption.OptionalDouble("--snr-floor",
         "let every timestep's clean-image error count at least this much (e.g. 1; default: SNR, so the noisiest steps, where the layout is decided, barely count)", 1e-6, 1e6);
+    readonly TextOption<string> timestepBias = CliOption.Choice("--timestep-bias",
+        "draw these timesteps more often: later (the noisiest, where the layout is decided), earlier, none (diffusers' --timestep_bias_strategy)",
+        TimestepBias.Strategies.ToDictionary(s => s, s => s), TimestepBias.None);
+    readonly Option<double> timestepBiasMultiplier = CliOption.Double("--timestep-bias-multiplier",
+        "how many times as often the biased timesteps are drawn", 2, 1e-3, 1000);
+    readonly Option<double> timestepBiasPortion = CliOption.Double("--timestep-bias-portion", "share of the timesteps biased", 0.25, 1e-3, 1);
     readonly Option<string?> samplePrompts = CliOption.OptionalString("--sample-prompts",
         "prompts of the sample grid, one per line (default: 8 shapes prompts)", "FILE");
     readonly Option<int> sampleSteps = CliOption.Int("--sample-steps", "sampling steps of the grid", 25, 1, 1000);
@@ -61,7 +67,7 @@ public sealed class TrainUnetCommand : SdCommand
     {
         foreach (var option in training.Leading) Add(option);
         foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, schedulerConfig, snrGamma, snrFloor,
-                     samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds }) Add(option);
+                     timestepBias, timestepBiasMultiplier, timestepBiasPortion, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds }) Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
 
@@ -77,7 +83,7 @@ public sealed class TrainUnetCommand : SdCommand
         if (resume)
         {
             training.RejectRunOptions(parse, [vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, schedulerConfig,
-                snrGamma, snrFloor, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
+                snrGamma, snrFloor, timestepBias, timestepBiasMultiplier, timestepBiasPortion, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
             trainer = DiffusionTrainer.Resume(output, TrainingConsole.Report);
             training.ApplyRunThreads(parse, trainer.Options);
         }
@@ -122,6 +128,12 @@ public sealed class TrainUnetCommand : SdCommand
         Scheduler = schedule,
         SnrGamma = parse.GetValue(snrGamma),
         SnrFloor = parse.GetValue(snrFloor),
+        TimestepBias = new TimestepBias
+        {
+            Strategy = timestepBias.Read(parse),
+            Multiplier = parse.GetValue(timestepBiasMultiplier),
+            Portion = parse.GetValue(timestepBiasPortion),
+        },
         Samples = new SampleSettings
         {
             Prompts = parse.GetValue(samplePrompts) is { } file ? ReadPrompts(file) : null,

@@ -149,7 +149,7 @@ public sealed class DiffusionTrainer : Trainer
     protected override Tensor Loss(long step, int microBatch, Generator random)
     {
         var (noisy, target, timesteps, ids) = data.Draw(step * Options.GradientAccumulation + microBatch, Options.BatchSize,
-            spec.RandomFlip, spec.CaptionDropout, objective, random);
+            spec.RandomFlip, spec.CaptionDropout, objective, random, spec.TimestepBias);
         Tensor context;
         if (parts.TrainsTextEncoder) context = parts.TextEncoder.PromptEmbeddings(ids);
         else using (no_grad()) context = parts.TextEncoder.PromptEmbeddings(ids);

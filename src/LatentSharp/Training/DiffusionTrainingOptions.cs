@@ -54,6 +54,9 @@ public sealed record DiffusionTrainingOptions
     /// </summary>
     public double? SnrFloor { get; init; }
 
+    /// <summary>Which timesteps are drawn more often than the others; by default all alike.</summary>
+    public TimestepBias TimestepBias { get; init; } = new();
+
     public SampleSettings Samples { get; init; } = new();
 
     /// <summary>Prompt adherence measured during training (shapes data only); off unless <see cref="AdherenceSettings.Every"/> is set.</summary>
@@ -72,6 +75,7 @@ public sealed record DiffusionTrainingOptions
         if (SnrFloor is <= 0) throw new LatentSharpException($"the SNR floor must be positive (got {SnrFloor})");
         if (SnrFloor > SnrGamma) throw new LatentSharpException($"the SNR floor ({SnrFloor}) must not exceed the Min-SNR gamma ({SnrGamma})");
         if (VocabSize < BpeTrainer.BaseVocabSize) throw new LatentSharpException($"the vocabulary needs at least {BpeTrainer.BaseVocabSize} tokens (got {VocabSize})");
+        TimestepBias.Validate();
         Optimization.Validate();
         Samples.Validate();
         Evaluation.Validate();

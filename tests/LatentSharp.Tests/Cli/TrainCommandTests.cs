@@ -58,9 +58,12 @@ public class TrainCommandTests : IDisposable
         File.WriteAllText(temp["scheduler.json"], schedule.ToJson());
         Assert.Equal(0, Program.Main(["train", "unet", .. Tiny("--out", temp["run"], "--vae", temp["vae"], "--unet-config", temp["unet.json"],
             "--text-encoder-config", temp["text.json"], "--vocab-size", "600", "--scheduler-config", temp["scheduler.json"],
-            "--eval-every", "1", "--eval-prompts", "2", "--eval-seeds", "1", "--snr-gamma", "5", "--snr-floor", "1")]));
+            "--eval-every", "1", "--eval-prompts", "2", "--eval-seeds", "1", "--snr-gamma", "5", "--snr-floor", "1",
+            "--timestep-bias", "later", "--timestep-bias-multiplier", "4", "--timestep-bias-portion", "0.3")]));
         Assert.Equal(2, File.ReadAllLines(temp["run/eval.jsonl"]).Length);
-        Assert.Equal(1, ConfigJson.Read<LatentSharp.Training.DiffusionTrainingOptions>(temp["run/run.json"]).SnrFloor);
+        var run = ConfigJson.Read<LatentSharp.Training.DiffusionTrainingOptions>(temp["run/run.json"]);
+        Assert.Equal(1, run.SnrFloor);
+        Assert.Equal(new LatentSharp.Training.TimestepBias { Strategy = "later", Multiplier = 4, Portion = 0.3 }, run.TimestepBias);
         PictureAssert.IsChart(temp["run/eval.png"], minColours: 3);
         string exported = File.ReadAllText(temp["run/model/scheduler/scheduler_config.json"]);
         Assert.Contains("\"v_prediction\"", exported);
@@ -96,6 +99,8 @@ public class TrainCommandTests : IDisposable
     [InlineData("--caption-dropout", "2")]
     [InlineData("--eval-every", "-1")]
     [InlineData("--snr-floor", "0")]
+    [InlineData("--timestep-bias", "middle")]
+    [InlineData("--timestep-bias-portion", "1.5")]
     public void BadOptionsAreUsageErrors(string option, string value) =>
         Assert.Equal(2, Program.Main(["train", "unet", .. Tiny("--out", temp["run"], "--vae", temp["vae"], option, value)]));
 
