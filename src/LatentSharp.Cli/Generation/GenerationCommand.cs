@@ -42,8 +42,10 @@ public abstract class GenerationCommand : SdCommand
         pipeline.VaeTiling = VaeTileOption.Read(parse.GetValue(Shared.VaeTile));
         adapters.ApplyTo(pipeline, pipeline.Warn);
         if (AdapterOptions.PlainSyntaxNotice(request) is { } notice) pipeline.Warn(notice);
-        // One generation per command: the text encoders' memory is freed once the prompts are encoded.
+        // One generation per command: the text encoders' memory is freed once the prompts are encoded, the U-Net's
+        // once the latents are sampled (the decoder's peak then does not stack on it).
         pipeline.ReleaseTextEncodersAfterEncoding = true;
+        pipeline.ReleaseUnetAfterSampling = true;
         using var initialLatents = initLatents is { } file ? ReadInitialLatents(file) : null;
         request = request with { InitialLatents = initialLatents };
         request = request with { BatchSize = initialLatents is null || parse.Given(Shared.Batch) ? request.BatchSize : (int)initialLatents.shape[0] };

@@ -85,6 +85,13 @@ public sealed partial class StableDiffusionPipeline : IDisposable
     /// </summary>
     public bool ReleaseTextEncodersAfterEncoding { get; set; }
 
+    /// <summary>
+    /// Free the U-Net's memory once the first generation has sampled its latents, before they are decoded (a command
+    /// line that makes one generation and exits: the decoder's peak then no longer stacks on the U-Net's weights);
+    /// a server keeps it. Default: false.
+    /// </summary>
+    public bool ReleaseUnetAfterSampling { get; set; }
+
     /// <summary>Receives warnings (e.g. a prompt truncated to 77 tokens). Default: none.</summary>
     public Action<string>? Warn { get; set; }
 
@@ -136,6 +143,8 @@ public sealed partial class StableDiffusionPipeline : IDisposable
         bool guided = ClassifierFreeGuidance.IsActive(request.GuidanceScale);
         if (Model.TextEncodersReleased)
             throw new LatentSharpException($"{Model.Name}: the text encoders were released after the first generation; load the model again to encode new prompts");
+        if (Model.UnetReleased)
+            throw new LatentSharpException($"{Model.Name}: the U-Net was released after the first generation; load the model again to sample new images");
         string prompt = ApplyAdapters(request);
         using var conditioning = Conditioning(request with { Prompt = prompt }, width, height, guided);
         if (ReleaseTextEncodersAfterEncoding) Model.ReleaseTextEncoders();
@@ -153,6 +162,7 @@ public sealed partial class StableDiffusionPipeline : IDisposable
             ExtraChannels = start.ExtraChannels, AfterStep = start.AfterStep, OnStep = onStep, Cancellation = cancellation,
         };
         var latents = loop.Run(start.Latents, start.Timesteps);
+        if (ReleaseUnetAfterSampling) Model.ReleaseUnet();
         try
         {
             var decoded = DecodeLatents(latents);

@@ -68,7 +68,7 @@ public sealed class DiffusionTrainer : Trainer
     /// <summary>The model as it would be exported now (EMA weights after the last sample or export).</summary>
     public StableDiffusionModel Model => inference;
 
-    protected override string Title => $"U-Net training loss ({spec.PredictionType}{(spec.SnrGamma is { } gamma ? $", Min-SNR weights, gamma {gamma}" : "")}{(spec.SnrFloor is { } floor ? $", SNR floor {floor}" : "")})";
+    protected override string Title => $"U-Net training loss ({spec.PredictionType}{(spec.SnrGamma is { } gamma ? $", Min-SNR weights, gamma {gamma}" : "")}{(spec.SnrFloor is { } floor ? $", SNR floor {floor}" : "")}{(spec.TimestepBias.IsUniform ? "" : $", {spec.TimestepBias.Strategy} timesteps ×{spec.TimestepBias.Multiplier}")})";
 
     /// <summary>Starts a new run in <paramref name="runFolder"/> (which must be new or empty).</summary>
     public static DiffusionTrainer Create(string runFolder, DiffusionTrainingOptions options, Action<string>? report = null)

@@ -4,7 +4,7 @@ using TorchSharp;
 
 namespace LatentSharp.Tests.Pipelines;
 
-public class TextEncoderReleaseTests
+public class WeightReleaseTests
 {
     [Theory]
     [InlineData("tiny-sd1")]
@@ -26,5 +26,24 @@ public class TextEncoderReleaseTests
         var error = Assert.Throws<LatentSharpException>(() => releasing.Generate(request));
         Assert.Contains("released", error.Message);
         Assert.False(keeping.Model.TextEncodersReleased);
+    }
+
+    [Fact]
+    public void ReleasingTheUnetAfterSamplingChangesNothingButTheNextSample()
+    {
+        var request = new GenerationRequest { Prompt = "a photo of a cat", Steps = 3, Seed = 5 };
+        using var keeping = StableDiffusionPipeline.Load(Path.Combine(Fixtures.Root, "tiny-sd1"));
+        using var releasing = StableDiffusionPipeline.Load(Path.Combine(Fixtures.Root, "tiny-sd1"));
+        releasing.ReleaseUnetAfterSampling = true;
+
+        using var kept = keeping.Generate(request);
+        using var released = releasing.Generate(request);
+        TensorAssert.Equal(kept.Latents, released.Latents, "latents");
+        TensorAssert.Equal(kept.Decoded, released.Decoded, "decoded images");
+
+        Assert.True(releasing.Model.UnetReleased);
+        Assert.All(releasing.Model.Unet.parameters(), p => Assert.Equal(DeviceType.META, p.device_type));
+        Assert.Contains("U-Net was released", Assert.Throws<LatentSharpException>(() => releasing.Generate(request)).Message);
+        Assert.False(keeping.Model.UnetReleased);
     }
 }
