@@ -38,12 +38,13 @@ public abstract class GenerationCommand : SdCommand
         TorchRuntime.Configure();
         var clock = Stopwatch.StartNew();
         modelPath = HubModelArgument.Resolve(modelPath, precision != Precision.Fp32);
-        using var pipeline = ModelLoading.Load(modelPath, precision, tokenizer, configFolder);
+        // One generation per command: the networks are held one after the other where they can be. The VAE is read when it
+        // is first needed (after sampling for text-to-image), the text encoders' memory is freed once the prompts are encoded,
+        // the U-Net's once the latents are sampled; the peak is then the largest network's, not their sum.
+        using var pipeline = ModelLoading.Load(modelPath, precision, tokenizer, configFolder, deferVae: true);
         pipeline.VaeTiling = VaeTileOption.Read(parse.GetValue(Shared.VaeTile));
         adapters.ApplyTo(pipeline, pipeline.Warn);
         if (AdapterOptions.PlainSyntaxNotice(request) is { } notice) pipeline.Warn(notice);
-        // One generation per command: the text encoders' memory is freed once the prompts are encoded, the U-Net's
-        // once the latents are sampled (the decoder's peak then does not stack on it).
         pipeline.ReleaseTextEncodersAfterEncoding = true;
         pipeline.ReleaseUnetAfterSampling = true;
         using var initialLatents = initLatents is { } file ? ReadInitialLatents(file) : null;

@@ -7,7 +7,9 @@ namespace LatentSharp.Cli.Generation;
 public static class ModelLoading
 {
     /// <param name="configFolder">For a single file: a diffusers folder whose configs describe it (--model-config).</param>
-    public static StableDiffusionPipeline Load(string path, Precision precision = Precision.Fp32, string? tokenizer = null, string? configFolder = null)
+    /// <param name="deferVae">Read the VAE only when the generation needs it (one generation per command: see StableDiffusionModel.VaePending).</param>
+    public static StableDiffusionPipeline Load(string path, Precision precision = Precision.Fp32, string? tokenizer = null, string? configFolder = null,
+        bool deferVae = false)
     {
         Terminal.Note($"loading {path}");
         ProgressBar? bar = null;
@@ -15,7 +17,7 @@ public static class ModelLoading
         {
             var pipeline = StableDiffusionPipeline.Load(path, precision, tokenizer, notice => Terminal.Note($"note: {notice}"),
                 progress => (bar ??= new ProgressBar("loading", progress.TotalBytes, unit: ProgressUnit.Bytes)).Report(progress.BytesRead),
-                configFolder);
+                configFolder, deferVae);
             pipeline.Warn = message => Terminal.Note($"warning: {message}");
             return pipeline;
         }

@@ -239,8 +239,12 @@ public sealed class StableDiffusionCheckpoint : IDisposable
     /// it to decode and encode (SDXL's VAE overflows in float16); bfloat16 has float32's range and is kept.
     /// </remarks>
     /// <param name="progress">Called after each tensor read, with the stored bytes read so far and in all.</param>
+    /// <param name="deferVae">
+    /// Leave the VAE unread (shapes only) until <see cref="StableDiffusionModel.LoadPendingVae"/>, which opens this checkpoint's
+    /// path again and reads just the VAE: a one-shot run then never holds the VAE and the U-Net at once.
+    /// </param>
     /// <returns>Frozen (no gradients) models in eval mode.</returns>
-    public StableDiffusionModel Load(ScalarType dtype = ScalarType.Float32, Action<LoadProgress>? progress = null)
+    public StableDiffusionModel Load(ScalarType dtype = ScalarType.Float32, Action<LoadProgress>? progress = null, bool deferVae = false)
     {
         ClipTextModel? text = null;
         ClipTextModelWithProjection? text2 = null;
@@ -253,13 +257,17 @@ public sealed class StableDiffusionCheckpoint : IDisposable
             vae = new AutoencoderKL(Configs.Vae, META);
             if (Configs.TextEncoder2 is { } second) text2 = new ClipTextModelWithProjection(second, META);
             long total = WeightLoader.StoredBytes(text, TextEncoderWeights) + WeightLoader.StoredBytes(unet, UnetWeights)
-                         + WeightLoader.StoredBytes(vae, VaeWeights) + (text2 is null ? 0 : WeightLoader.StoredBytes(text2, TextEncoder2Weights!)), read = 0;
+                         + (deferVae ? 0 : WeightLoader.StoredBytes(vae, VaeWeights)) + (text2 is null ? 0 : WeightLoader.StoredBytes(text2, TextEncoder2Weights!)), read = 0;
             Action<long>? onRead = progress is null ? null : bytes => progress(new LoadProgress(read += bytes, total));
             WeightLoader.Load(text, TextEncoderWeights, dtype, onRead);
             if (text2 is not null) WeightLoader.Load(text2, TextEncoder2Weights!, dtype, onRead);
             WeightLoader.Load(unet, UnetWeights, dtype, onRead);
-            WeightLoader.Load(vae, VaeWeights, VaeDType(Configs.Vae, dtype), onRead);
-            return new StableDiffusionModel(Configs, text, unet, vae, Name, Path, TokenizerPath, text2, Tokenizer2Path) { ConfigFolder = ConfigFolder };
+            var vaeType = VaeDType(Configs.Vae, dtype);
+            if (!deferVae) WeightLoader.Load(vae, VaeWeights, vaeType, onRead);
+            else WeightLoader.Plan(vae, VaeWeights); // a VAE that would not load fails now, not after sampling
+            var model = new StableDiffusionModel(Configs, text, unet, vae, Name, Path, TokenizerPath, text2, Tokenizer2Path) { ConfigFolder = ConfigFolder };
+            if (deferVae) model.DeferVae(ReopenedVaeLoader(model.Vae, dtype, vaeType));
+            return model;
         }
         catch
         {
@@ -269,6 +277,19 @@ public sealed class StableDiffusionCheckpoint : IDisposable
             vae?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Reads the VAE's weights from this checkpoint's path, opened again (this instance is disposed by then).</summary>
+    Action ReopenedVaeLoader(AutoencoderKL vae, ScalarType dtype, ScalarType vaeType)
+    {
+        // Only the VAE is read: the tokenizer found the first time is passed on so that the lookup cannot differ.
+        string path = Path;
+        string? tokenizer = TokenizerPath, configFolder = ConfigFolder;
+        return () =>
+        {
+            using var again = Open(path, tokenizer, dtype, configFolder);
+            WeightLoader.Load(vae, again.VaeWeights, vaeType);
+        };
     }
 
     /// <summary>The dtype the VAE runs in when the model runs in <paramref name="dtype"/>: float32 for float16 with force_upcast.</summary>

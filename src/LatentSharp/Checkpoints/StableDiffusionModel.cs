@@ -75,11 +75,12 @@ public sealed class StableDiffusionModel : IDisposable
     /// <returns>Frozen models (no gradients) in eval mode.</returns>
     /// <param name="progress">Called after each tensor read (stored bytes read so far and in all), for a progress bar.</param>
     /// <param name="configFolder">For a single file: a diffusers folder whose configs (and tokenizers) describe it (see StableDiffusionCheckpoint.Open).</param>
+    /// <param name="deferVae">Read the VAE's weights only when it is first used (see <see cref="VaePending"/>).</param>
     public static StableDiffusionModel Load(string path, ScalarType dtype = ScalarType.Float32, string? tokenizerPath = null,
-        Action<LoadProgress>? progress = null, string? configFolder = null)
+        Action<LoadProgress>? progress = null, string? configFolder = null, bool deferVae = false)
     {
         using var checkpoint = StableDiffusionCheckpoint.Open(path, tokenizerPath, dtype, configFolder);
-        return checkpoint.Load(dtype, progress);
+        return checkpoint.Load(dtype, progress, deferVae);
     }
 
     /// <summary>
@@ -87,8 +88,8 @@ public sealed class StableDiffusionModel : IDisposable
     /// and <paramref name="notice"/> receives one line saying so.
     /// </summary>
     public static StableDiffusionModel Load(string path, Precision precision, string? tokenizerPath = null, Action<string>? notice = null,
-        Action<LoadProgress>? progress = null, string? configFolder = null) =>
-        Load(path, Resolve(precision, notice).DType(), tokenizerPath, progress, configFolder);
+        Action<LoadProgress>? progress = null, string? configFolder = null, bool deferVae = false) =>
+        Load(path, Resolve(precision, notice).DType(), tokenizerPath, progress, configFolder, deferVae);
 
     /// <summary>A model with freshly initialised (random) weights, e.g. <c>Create(StableDiffusionConfigs.Sd15, "sd15-random")</c>.</summary>
     public static StableDiffusionModel Create(StableDiffusionConfigSet configs, string name, string? tokenizerPath = null) =>
@@ -151,6 +152,25 @@ public sealed class StableDiffusionModel : IDisposable
         ParameterStorage.Release(Unet);
         UnetReleased = true;
         TorchRuntime.ReturnFreedMemory();
+    }
+
+    Action? pendingVae;
+
+    /// <summary>
+    /// True while the VAE's weights are still unread: a one-shot caller loads with deferVae so that the VAE (SD 1.5: 0.33 GB
+    /// in float32) is not held while the U-Net samples; <see cref="LoadPendingVae"/> reads them when the VAE is needed.
+    /// </summary>
+    public bool VaePending => pendingVae != null;
+
+    /// <summary>Called by the checkpoint that deferred the VAE: <paramref name="load"/> reads its weights into <see cref="Vae"/>.</summary>
+    internal void DeferVae(Action load) => pendingVae = load;
+
+    /// <summary>Reads the VAE's weights if the load deferred them; otherwise does nothing.</summary>
+    public void LoadPendingVae()
+    {
+        if (pendingVae is not { } load) return;
+        load();
+        pendingVae = null;
     }
 
     /// <summary>The tokenizer folder, or a one-line error saying how to provide one.</summary>

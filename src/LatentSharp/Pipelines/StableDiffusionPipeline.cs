@@ -39,9 +39,11 @@ public sealed partial class StableDiffusionPipeline : IDisposable
     /// <summary>Loads in a precision; bf16 falls back to fp32 (with one line to <paramref name="notice"/>) on CPUs without native bf16.</summary>
     /// <param name="progress">Called as the weights are read (stored bytes so far and in all), for a progress bar.</param>
     /// <param name="configFolder">For a single file: a diffusers folder whose configs (and tokenizers) describe it.</param>
+    /// <param name="deferVae">Read the VAE only when it is first needed (a one-shot run: see <see cref="StableDiffusionModel.VaePending"/>).</param>
     public static StableDiffusionPipeline Load(string path, Precision precision, string? tokenizerPath = null, Action<string>? notice = null,
-        Action<LoadProgress>? progress = null, string? configFolder = null) =>
-        FromModel(StableDiffusionModel.Load(Hub.HubModels.LocalPath(path, HubOptions(precision != Precision.Fp32, notice)), precision, tokenizerPath, notice, progress, configFolder));
+        Action<LoadProgress>? progress = null, string? configFolder = null, bool deferVae = false) =>
+        FromModel(StableDiffusionModel.Load(Hub.HubModels.LocalPath(path, HubOptions(precision != Precision.Fp32, notice)), precision, tokenizerPath, notice,
+            progress, configFolder, deferVae));
 
     /// <summary>Half-precision loads fetch a Hub model's ".fp16" weights where it has them.</summary>
     static Hub.HubDownloadOptions HubOptions(bool half, Action<string>? notice) => new() { PreferHalfPrecision = half, Notice = notice };
@@ -91,6 +93,16 @@ public sealed partial class StableDiffusionPipeline : IDisposable
     /// a server keeps it. Default: false.
     /// </summary>
     public bool ReleaseUnetAfterSampling { get; set; }
+
+    /// <summary>The model's VAE, its weights read first if the load deferred them.</summary>
+    AutoencoderKL Vae
+    {
+        get
+        {
+            Model.LoadPendingVae();
+            return Model.Vae;
+        }
+    }
 
     /// <summary>Receives warnings (e.g. a prompt truncated to 77 tokens). Default: none.</summary>
     public Action<string>? Warn { get; set; }
@@ -182,13 +194,13 @@ public sealed partial class StableDiffusionPipeline : IDisposable
     {
         using var inference = torch.inference_mode();
         using var scope = NewDisposeScope();
-        var vaeType = Model.Vae.parameters().First().dtype;
+        var vaeType = Vae.parameters().First().dtype;
         // One image at a time: a batch of large images would multiply the decoder's peak memory.
         var images = Enumerable.Range(0, (int)latents.shape[0]).Select(i =>
         {
             using var itemScope = NewDisposeScope();
             var z = (latents.narrow(0, i, 1) / Model.Vae.Config.ScalingFactor).to(vaeType);
-            var x = (VaeTiling is { } tiling ? TiledDecoding.Decode(Model.Vae, z, tiling) : DecodeExactly(z)).to(ScalarType.Float32);
+            var x = (VaeTiling is { } tiling ? TiledDecoding.Decode(Vae, z, tiling) : DecodeExactly(z)).to(ScalarType.Float32);
             return (x / 2 + 0.5).clamp(0, 1).MoveToOuterDisposeScope();
         }).ToList();
         return cat(images, 0).MoveToOuterDisposeScope();
@@ -199,7 +211,7 @@ public sealed partial class StableDiffusionPipeline : IDisposable
     /// far less memory: see <see cref="AutoencoderKL.DecodeInBands"/>).
     /// </summary>
     Tensor DecodeExactly(Tensor z) =>
-        z.shape[2] * VaeScaleFactor > 2 * AutoencoderKL.DefaultBandRows ? Model.Vae.DecodeInBands(z) : Model.Vae.Decode(z);
+        z.shape[2] * VaeScaleFactor > 2 * AutoencoderKL.DefaultBandRows ? Vae.DecodeInBands(z) : Vae.Decode(z);
 
     sealed record LoopStart(Tensor Latents, Tensor Timesteps, Tensor? ExtraChannels = null, Func<int, Tensor, Tensor>? AfterStep = null,
         IDisposable? Owned = null) : IDisposable
@@ -225,7 +237,7 @@ public sealed partial class StableDiffusionPipeline : IDisposable
     {
         using var scope = NewDisposeScope();
         var timesteps = LatentPreparation.StrengthTimesteps(scheduler, request.Steps, request.EffectiveStrength);
-        var imageLatents = LatentPreparation.EncodeImage(Model.Vae, ToModelSpace(image, shape[0]), noise);
+        var imageLatents = LatentPreparation.EncodeImage(Vae, ToModelSpace(image, shape[0]), noise);
         var latents = LatentPreparation.NoiseTo(scheduler, imageLatents, noise.Randn(shape), timesteps[0]);
         return new LoopStart(latents.MoveToOuterDisposeScope(), timesteps.MoveToOuterDisposeScope());
     }
@@ -245,7 +257,7 @@ public sealed partial class StableDiffusionPipeline : IDisposable
         var pixels = ToModelSpace(image, shape[0]);
         var timesteps = LatentPreparation.StrengthTimesteps(scheduler, request.Steps, strength);
 
-        var imageLatents = !inpaintingUnet || !fromPureNoise ? LatentPreparation.EncodeImage(Model.Vae, pixels, noise) : null;
+        var imageLatents = !inpaintingUnet || !fromPureNoise ? LatentPreparation.EncodeImage(Vae, pixels, noise) : null;
         var initialNoise = noise.Randn(shape);
         var latents = fromPureNoise
             ? initialNoise * scheduler.InitNoiseSigma
@@ -254,7 +266,7 @@ public sealed partial class StableDiffusionPipeline : IDisposable
 
         if (inpaintingUnet)
         {
-            var maskedImageLatents = LatentPreparation.EncodeImage(Model.Vae, pixels * (keep < 0.5), noise);
+            var maskedImageLatents = LatentPreparation.EncodeImage(Vae, pixels * (keep < 0.5), noise);
             var extra = cat([latentMask, maskedImageLatents], 1);
             return new LoopStart(latents.MoveToOuterDisposeScope(), timesteps.MoveToOuterDisposeScope(), extra.MoveToOuterDisposeScope());
         }

@@ -1,3 +1,4 @@
+using LatentSharp.Performance;
 using LatentSharp.Pipelines;
 using LatentSharp.Tests.Support;
 using TorchSharp;
@@ -45,5 +46,32 @@ public class WeightReleaseTests
         Assert.All(releasing.Model.Unet.parameters(), p => Assert.Equal(DeviceType.META, p.device_type));
         Assert.Contains("U-Net was released", Assert.Throws<LatentSharpException>(() => releasing.Generate(request)).Message);
         Assert.False(keeping.Model.UnetReleased);
+    }
+
+    [Theory]
+    [InlineData("tiny-sd1", false)]
+    [InlineData("tiny-sd1", true)]
+    [InlineData("tiny-sdxl", false)]
+    public void ADeferredVaeIsReadWhenFirstNeededAndGivesTheSameImages(string model, bool imageToImage)
+    {
+        string path = Path.Combine(Fixtures.Root, model);
+        using var eager = StableDiffusionPipeline.Load(path, Precision.Fp32);
+        using var deferred = StableDiffusionPipeline.Load(path, Precision.Fp32, deferVae: true);
+        Assert.True(deferred.Model.VaePending);
+        Assert.All(deferred.Model.Vae.parameters(), p => Assert.Equal(DeviceType.META, p.device_type));
+        Assert.False(eager.Model.VaePending);
+
+        var request = new GenerationRequest { Prompt = "a photo of a cat", Steps = 3, Seed = 6 };
+        if (imageToImage)
+        {
+            using var start = eager.Generate(request);
+            request = request with { Image = start.Images[0], Strength = 0.6 };
+        }
+        using var fromEager = eager.Generate(request);
+        using var fromDeferred = deferred.Generate(request);
+        TensorAssert.Equal(fromEager.Latents, fromDeferred.Latents, "latents");
+        TensorAssert.Equal(fromEager.Decoded, fromDeferred.Decoded, "decoded images");
+        Assert.False(deferred.Model.VaePending);
+        Assert.All(deferred.Model.Vae.parameters(), p => Assert.Equal(DeviceType.CPU, p.device_type));
     }
 }
