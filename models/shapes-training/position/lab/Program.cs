@@ -134,7 +134,8 @@ static class PositionProbe
     /// The position-only data's prompt ("a large red circle ... on a blue background") for all nine cells over several seeds.
     public static Dictionary<string, double> Score(StableDiffusionPipeline pipeline, int seeds)
     {
-        int correct = 0, total = 0, modal = 0, found = 0;
+        int correct = 0, total = 0, modal = 0, found = 0, row = 0, column = 0;
+        var confusion = new int[9, 9]; // prompted cell × drawn cell
         for (int seed = 1; seed <= seeds; seed++)
         {
             var cells = new List<GridPosition>();
@@ -148,10 +149,18 @@ static class PositionProbe
                 found++;
                 cells.Add(v.Position);
                 if (v.Position == position) correct++;
+                var (want, got) = (ShapesVocabulary.Cell(position), ShapesVocabulary.Cell(v.Position));
+                if (want.Row == got.Row) row++;
+                if (want.Column == got.Column) column++;
+                confusion[(int)position, (int)v.Position]++;
             }
             modal += cells.GroupBy(c => c).Select(g => g.Count()).DefaultIfEmpty(0).Max();
         }
-        return new() { ["position"] = correct / (double)total, ["seed_modal_cell"] = modal / (double)total, ["found"] = found / (double)total };
+        if (Environment.GetEnvironmentVariable("LAB_CONFUSION") == "1")
+            for (int i = 0; i < 9; i++)
+                Console.Error.WriteLine($"{(GridPosition)i,-12} -> " + string.Join(" ", Enumerable.Range(0, 9).Select(j => confusion[i, j].ToString().PadLeft(2))));
+        return new() { ["position"] = correct / (double)total, ["row"] = row / (double)total, ["column"] = column / (double)total,
+            ["seed_modal_cell"] = modal / (double)total, ["found"] = found / (double)total };
     }
 
     public static void DuringTraining(DiffusionTrainer trainer, string run, long step)
