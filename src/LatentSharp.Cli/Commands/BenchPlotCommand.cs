@@ -16,7 +16,7 @@ public sealed class BenchPlotCommand : SdCommand
         "other programs' measured seconds per guided step, ';' between programs, e.g. " +
         "\"stable-diffusion.cpp f32=256:6.7,512:33.5;diffusers fp32=512:48.3\"", "SPEC");
 
-    public BenchPlotCommand() : base("bench plot", "plot seconds per guided step (U-Net, batch 2) against image size from sd bench --json results")
+    public BenchPlotCommand() : base("bench plot", "plot seconds per guided step (--parts step, else the batch-2 U-Net pass) against image size from sd bench --json results")
     {
         Add(input);
         Add(outputFile);
@@ -32,10 +32,10 @@ public sealed class BenchPlotCommand : SdCommand
         if (!output.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new UsageException($"the output must be a .png file (got '{output}')");
 
         var results = File.ReadLines(input).Where(l => l.TrimStart().StartsWith('{')).Select(BenchResult.FromJson)
-            .Where(r => r.UnetPassB2S != null).ToList();
-        if (results.Count == 0) throw new UsageException($"{input} has no results with U-Net timings");
+            .Where(r => GuidedStepSeconds(r) != null).ToList();
+        if (results.Count == 0) throw new UsageException($"{input} has no results with step or U-Net timings");
         var series = results.GroupBy(r => r.Precision)
-            .Select(g => new PlotSeries($"LatentSharp {g.Key}", g.OrderBy(r => r.Size).Select(r => ((double)r.Size, r.UnetPassB2S!.Value)).ToList()))
+            .Select(g => new PlotSeries($"LatentSharp {g.Key}", g.OrderBy(r => r.Size).Select(r => ((double)r.Size, GuidedStepSeconds(r)!.Value)).ToList()))
             .ToList();
         if (floors != null)
             foreach (var (name, rate) in Pairs(floors, "--floor"))
@@ -51,7 +51,7 @@ public sealed class BenchPlotCommand : SdCommand
         }
         new LineChart
         {
-            Title = $"SD U-Net, one guided step (batch 2), {results[0].Threads} threads",
+            Title = $"{results[0].Model}, one guided step, {results[0].Threads} threads",
             XLabel = "image side (pixels)", YLabel = "seconds", LogY = true, Series = series,
             // Time grows with size: the upper-left corner is free.
             LegendLeft = true,
@@ -59,6 +59,9 @@ public sealed class BenchPlotCommand : SdCommand
         Console.WriteLine($"wrote {output}");
         return 0;
     }
+
+    /// <summary>The pipeline's own guided step (--parts step) where measured, else the batch-2 U-Net pass it mostly is.</summary>
+    static double? GuidedStepSeconds(BenchResult r) => r.StepS ?? r.UnetPassB2S;
 
     static IEnumerable<(string Key, string Value)> Pairs(string list, string option, char separator = '=') =>
         list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(item =>

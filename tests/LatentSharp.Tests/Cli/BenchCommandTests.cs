@@ -67,7 +67,9 @@ public class BenchCommandTests
         using var temp = new TempFolder();
         File.WriteAllLines(temp["bench.jsonl"], new[]
         {
-            Result(256, "fp32", 2), Result(512, "fp32", 9), Result(256, "bf16", 1.5), Result(512, "bf16", 6),
+            Result(256, "fp32", 2), Result(512, "fp32", 9),
+            // --parts step results carry the pipeline's step and no U-Net pass: plotted too.
+            Result(256, "bf16", 1.5) with { UnetPassB2S = null, StepS = 1.5 }, Result(512, "bf16", 6) with { UnetPassB2S = null, StepS = 6 },
         }.Select(r => r.ToJson()).Prepend("progress lines and other text are skipped"));
         Assert.Equal(0, Run(new BenchPlotCommand(), temp["bench.jsonl"], temp["plot.png"], "--floor", "fp32=200",
             "--reference", "other f32=256:3,512:12"));
