@@ -62,6 +62,7 @@ public sealed class TrainLoraCommand : SdCommand
         {
             training.RejectRunOptions(parse, [baseModel, rank, alpha, targets, trainTextEncoder, captionDropout, snrGamma, samplePrompts, sampleSteps, guidance]);
             trainer = LoraTrainer.Resume(output, TrainingConsole.Report);
+            training.ApplyRunThreads(parse, trainer.Options);
         }
         else trainer = LoraTrainer.Create(output, NewRun(parse), TrainingConsole.Report);
         using (trainer)
