@@ -49,3 +49,6 @@ write("L7s-v-floor1-2layers-2400", spec(P, 2400, batch=16, unet=dict(SMALL, laye
 LATER = {"strategy": "later", "multiplier": 4, "portion": 0.3}
 write("L8s-v-floor1-later4-2400", spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1, bias=LATER))
 write("L9s-zerosnr-v-floor1-2400", spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", zero=True, floor=1))
+# one axis learned, the other ignored (row/column probe): longer training on L1s's recipe, and twice the attention heads
+write("L10s-v-floor1-4800", spec(P, 4800, batch=16, unet=SMALL, pred="v_prediction", floor=1))
+write("L11s-v-floor1-8heads-2400", spec(P, 2400, batch=16, unet=dict(SMALL, attention_head_dim=8), pred="v_prediction", floor=1))
