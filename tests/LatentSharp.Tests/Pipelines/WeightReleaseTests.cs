@@ -37,10 +37,7 @@ public class WeightReleaseTests
         using var releasing = StableDiffusionPipeline.Load(Path.Combine(Fixtures.Root, "tiny-sd1"));
         releasing.ReleaseUnetAfterSampling = true;
 
-        using var kept = keeping.Generate(request);
-        using var released = releasing.Generate(request);
-        TensorAssert.Equal(kept.Latents, released.Latents, "latents");
-        TensorAssert.Equal(kept.Decoded, released.Decoded, "decoded images");
+        AssertSameImages(keeping, releasing, request);
 
         Assert.True(releasing.Model.UnetReleased);
         Assert.All(releasing.Model.Unet.parameters(), p => Assert.Equal(DeviceType.META, p.device_type));
@@ -67,11 +64,17 @@ public class WeightReleaseTests
             using var start = eager.Generate(request);
             request = request with { Image = start.Images[0], Strength = 0.6 };
         }
-        using var fromEager = eager.Generate(request);
-        using var fromDeferred = deferred.Generate(request);
-        TensorAssert.Equal(fromEager.Latents, fromDeferred.Latents, "latents");
-        TensorAssert.Equal(fromEager.Decoded, fromDeferred.Decoded, "decoded images");
+        AssertSameImages(eager, deferred, request);
         Assert.False(deferred.Model.VaePending);
         Assert.All(deferred.Model.Vae.parameters(), p => Assert.Equal(DeviceType.CPU, p.device_type));
+    }
+
+    /// <summary>Both pipelines generate <paramref name="request"/> to the same latents and decoded images, bit for bit.</summary>
+    static void AssertSameImages(StableDiffusionPipeline expected, StableDiffusionPipeline actual, GenerationRequest request)
+    {
+        using var fromExpected = expected.Generate(request);
+        using var fromActual = actual.Generate(request);
+        TensorAssert.Equal(fromExpected.Latents, fromActual.Latents, "latents");
+        TensorAssert.Equal(fromExpected.Decoded, fromActual.Decoded, "decoded images");
     }
 }
