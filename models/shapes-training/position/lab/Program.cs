@@ -18,6 +18,7 @@ switch (args[0])
 {
     case "data-position": DataVariants.PositionOnly(args[1], int.Parse(args[2])); break;
     case "data-always-position": DataVariants.AlwaysPosition(args[1], args[2]); break;
+    case "data-one-axis": DataVariants.OneAxis(args[1], args[2]); break;
     case "train": Train.Run(args[1], args.Length > 2 ? args[2] : null, args.Length > 3 ? args[3] : null); break;
     case "adherence": Train.Adherence(args[1]); break;
     case "attn": AttentionMaps.Run(args[1], args[2]); break;
@@ -72,6 +73,31 @@ static class DataVariants
         }
         File.WriteAllText(Path.Combine(output, "metadata.jsonl"), lines.ToString());
         Console.WriteLine($"{replaced} captions without a position replaced by the canonical caption");
+    }
+
+    /// Same images (symlinked); a third keep their caption, a third name only the row ("in the top row"), a third only
+    /// the column ("in the left column"): each position word alone must then move the shape.
+    public static void OneAxis(string source, string output)
+    {
+        Directory.CreateDirectory(output);
+        var lines = new StringBuilder();
+        long index = 0;
+        foreach (var line in File.ReadLines(Path.Combine(source, "metadata.jsonl")))
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
+            string file = node["file_name"]!.GetValue<string>();
+            var (column, row) = ShapesVocabulary.Cell(ShapesVocabulary.ParsePosition(node["position"]!.GetValue<string>()));
+            var random = DeterministicRandom.ForItem(7, (ulong)index++);
+            double draw = random.Uniform(0, 3);
+            if (draw >= 1)
+                node["text"] = draw < 2
+                    ? $"a large red circle in the {new[] { "top", "middle", "bottom" }[row]} row on a blue background"
+                    : $"a large red circle in the {new[] { "left", "middle", "right" }[column]} column on a blue background";
+            string link = Path.Combine(output, file);
+            if (!File.Exists(link)) File.CreateSymbolicLink(link, Path.Combine(source, file));
+            lines.Append(node.ToJsonString()).Append('\n');
+        }
+        File.WriteAllText(Path.Combine(output, "metadata.jsonl"), lines.ToString());
     }
 
     static bool NamesPosition(string text) =>

@@ -52,3 +52,5 @@ write("L9s-zerosnr-v-floor1-2400", spec(P, 2400, batch=16, unet=SMALL, pred="v_p
 # one axis learned, the other ignored (row/column probe): longer training on L1s's recipe, and twice the attention heads
 write("L10s-v-floor1-4800", spec(P, 4800, batch=16, unet=SMALL, pred="v_prediction", floor=1))
 write("L11s-v-floor1-8heads-2400", spec(P, 2400, batch=16, unet=dict(SMALL, attention_head_dim=8), pred="v_prediction", floor=1))
+# a third of the captions name only the row ("in the top row"), a third only the column: each word alone must move the shape
+write("L12s-v-floor1-one-axis-2400", spec(P + "-one-axis", 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1))
