@@ -55,29 +55,34 @@ static class DataVariants
     /// Same images (symlinked); a caption that leaves the position out is replaced by the canonical caption.
     public static void AlwaysPosition(string source, string output)
     {
-        Directory.CreateDirectory(output);
-        var lines = new StringBuilder();
         int replaced = 0;
-        foreach (var line in File.ReadLines(Path.Combine(source, "metadata.jsonl")))
+        RewriteCaptions(source, output, (node, _) =>
         {
-            var node = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
-            string file = node["file_name"]!.GetValue<string>();
-            var spec = new ShapeSpec(ShapesVocabulary.ParseShape(node["shape"]!.GetValue<string>()), ShapesVocabulary.ParseColor(node["color"]!.GetValue<string>()),
+            if (NamesPosition(node["text"]!.GetValue<string>())) return null;
+            replaced++;
+            return new ShapeSpec(ShapesVocabulary.ParseShape(node["shape"]!.GetValue<string>()), ShapesVocabulary.ParseColor(node["color"]!.GetValue<string>()),
                 ShapesVocabulary.ParseColor(node["background"]!.GetValue<string>()), ShapesVocabulary.ParseSize(node["size"]!.GetValue<string>()),
-                ShapesVocabulary.ParsePosition(node["position"]!.GetValue<string>()));
-            string text = node["text"]!.GetValue<string>();
-            if (!NamesPosition(text)) { node["text"] = spec.CanonicalCaption; replaced++; }
-            string link = Path.Combine(output, file);
-            if (!File.Exists(link)) File.CreateSymbolicLink(link, Path.Combine(source, file));
-            lines.Append(node.ToJsonString()).Append('\n');
-        }
-        File.WriteAllText(Path.Combine(output, "metadata.jsonl"), lines.ToString());
+                ShapesVocabulary.ParsePosition(node["position"]!.GetValue<string>())).CanonicalCaption;
+        });
         Console.WriteLine($"{replaced} captions without a position replaced by the canonical caption");
     }
 
     /// Same images (symlinked); a third keep their caption, a third name only the row ("in the top row"), a third only
     /// the column ("in the left column"): each position word alone must then move the shape.
-    public static void OneAxis(string source, string output)
+    public static void OneAxis(string source, string output) =>
+        RewriteCaptions(source, output, (node, index) =>
+        {
+            var (column, row) = ShapesVocabulary.Cell(ShapesVocabulary.ParsePosition(node["position"]!.GetValue<string>()));
+            double draw = DeterministicRandom.ForItem(7, (ulong)index).Uniform(0, 3);
+            if (draw < 1) return null;
+            return draw < 2
+                ? $"a large red circle in the {new[] { "top", "middle", "bottom" }[row]} row on a blue background"
+                : $"a large red circle in the {new[] { "left", "middle", "right" }[column]} column on a blue background";
+        });
+
+    /// A data set of <paramref name="source"/>'s images (symlinked) whose metadata lines get the caption
+    /// <paramref name="caption"/> returns for (line, index), or keep theirs where it returns null.
+    static void RewriteCaptions(string source, string output, Func<System.Text.Json.Nodes.JsonObject, long, string?> caption)
     {
         Directory.CreateDirectory(output);
         var lines = new StringBuilder();
@@ -85,14 +90,8 @@ static class DataVariants
         foreach (var line in File.ReadLines(Path.Combine(source, "metadata.jsonl")))
         {
             var node = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
+            if (caption(node, index++) is { } text) node["text"] = text;
             string file = node["file_name"]!.GetValue<string>();
-            var (column, row) = ShapesVocabulary.Cell(ShapesVocabulary.ParsePosition(node["position"]!.GetValue<string>()));
-            var random = DeterministicRandom.ForItem(7, (ulong)index++);
-            double draw = random.Uniform(0, 3);
-            if (draw >= 1)
-                node["text"] = draw < 2
-                    ? $"a large red circle in the {new[] { "top", "middle", "bottom" }[row]} row on a blue background"
-                    : $"a large red circle in the {new[] { "left", "middle", "right" }[column]} column on a blue background";
             string link = Path.Combine(output, file);
             if (!File.Exists(link)) File.CreateSymbolicLink(link, Path.Combine(source, file));
             lines.Append(node.ToJsonString()).Append('\n');
