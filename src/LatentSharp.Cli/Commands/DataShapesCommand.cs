@@ -20,6 +20,8 @@ public sealed class DataShapesCommand : SdCommand
         "orange square, white cross; all: every pair", Splits, "train");
     readonly Option<IReadOnlyList<ShapeColor>?> colors = CliOption.Parsed<IReadOnlyList<ShapeColor>?>("--colors",
         "palette of shapes and backgrounds: +NAME adds a colour to the eight (+pink), NAMES replace them (red,pink,blue)", "LIST", ParseColors);
+    readonly Option<double> axisCaptions = CliOption.Double("--axis-captions",
+        "share of captions naming only the row (\"in the top row\") or only the column (\"in the left column\") of the position", 0, 0, 1, helpName: "SHARE");
 
     public DataShapesCommand() : base("data shapes", "generate the synthetic shapes data set (PNGs + metadata.jsonl)", """
         Writes N images of one coloured shape on a flat background, named 00000.png…, and metadata.jsonl
@@ -33,6 +35,7 @@ public sealed class DataShapesCommand : SdCommand
         Add(seed);
         Add(split);
         Add(colors);
+        Add(axisCaptions);
     }
 
     /// <summary>"+pink" → the eight colours and pink; "red,pink" → exactly those (and any "+" ones).</summary>
@@ -54,7 +57,10 @@ public sealed class DataShapesCommand : SdCommand
     {
         string folder = parse.GetValue(output)!;
         int images = parse.GetValue(count), side = parse.GetValue(size);
-        var dataset = new ShapesDataset(unchecked((ulong)parse.GetValue(seed)), side, split.Read(parse), parse.GetValue(colors));
+        var dataset = new ShapesDataset(unchecked((ulong)parse.GetValue(seed)), side, split.Read(parse), parse.GetValue(colors))
+        {
+            AxisCaptionShare = parse.GetValue(axisCaptions),
+        };
         ShapesDatasetWriter.Write(dataset, images, folder);
         Console.WriteLine($"wrote {images} {side}x{side} images and {ShapesDatasetWriter.MetadataFile} to {folder}");
         return 0;

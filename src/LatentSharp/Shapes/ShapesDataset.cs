@@ -44,6 +44,14 @@ public sealed class ShapesDataset
     /// <summary>The colours shapes and backgrounds are drawn from (default: <see cref="ShapesVocabulary.Colors"/>).</summary>
     public IReadOnlyList<ShapeColor> Colors { get; }
 
+    /// <summary>Share of captions that name only the row or only the column of the position (see <see cref="ShapesCaptions"/>); 0 by default.</summary>
+    public double AxisCaptionShare
+    {
+        get => axisCaptionShare;
+        init => axisCaptionShare = value is >= 0 and <= 1 ? value : throw new LatentSharpException($"the share of one-axis captions must be between 0 and 1 (got {value})");
+    }
+    readonly double axisCaptionShare;
+
     /// <param name="colors">A palette other than the data set's eight colours (e.g. with pink added); the default gives the standard data set.</param>
     public ShapesDataset(ulong seed, int imageSize = ReferenceSize, ShapesSplit split = ShapesSplit.Train, IReadOnlyList<ShapeColor>? colors = null)
     {
@@ -65,7 +73,7 @@ public sealed class ShapesDataset
         var random = DeterministicRandom.ForItem(Seed, (ulong)index);
         var spec = RandomSpec(random);
         var geometry = RandomGeometry(spec, random);
-        string caption = ShapesCaptions.Compose(spec, random);
+        string caption = ShapesCaptions.Compose(spec, random, AxisCaptionShare);
         return new ShapesSample(index, spec, geometry, caption, Render(spec, geometry, ImageSize));
     }
 

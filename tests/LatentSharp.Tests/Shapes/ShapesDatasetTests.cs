@@ -93,6 +93,39 @@ public class ShapesDatasetTests : IDisposable
         }
     }
 
+
+    [Fact]
+    public void AxisCaptionsNameOnlyTheRightRowOrColumnAndLeaveImagesAlone()
+    {
+        var plain = new ShapesDataset(seed: 5).Take(1500).ToList();
+        var axis = new ShapesDataset(seed: 5) { AxisCaptionShare = 1 / 3.0 }.Take(1500).ToList();
+        Assert.Equal(plain.Select(s => s.Spec), axis.Select(s => s.Spec));
+        Assert.Equal(plain.Select(s => s.Geometry), axis.Select(s => s.Geometry));
+        string[] rows = ["top", "middle", "bottom"], columns = ["left", "middle", "right"];
+        int byRow = 0, byColumn = 0;
+        foreach (var s in axis)
+        {
+            var words = s.Caption.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+            var (column, row) = ShapesVocabulary.Cell(s.Spec.Position);
+            Assert.False(words.Contains("row") && words.Contains("column"), s.Caption);
+            if (words.Contains("row"))
+            {
+                byRow++;
+                Assert.Contains($"in the {rows[row]} row", s.Caption);
+                Assert.Empty(words.Intersect(["left", "right", "center", "centered", .. rows.Except([rows[row]])]));
+            }
+            if (words.Contains("column"))
+            {
+                byColumn++;
+                Assert.Contains($"in the {columns[column]} column", s.Caption);
+                Assert.Empty(words.Intersect(["top", "bottom", "center", "centered", .. columns.Except([columns[column]])]));
+            }
+            Assert.Contains(ShapesVocabulary.Word(s.Spec.Color), words);
+        }
+        Assert.InRange(byRow, 200, 300);
+        Assert.InRange(byColumn, 200, 300);
+        Assert.Throws<LatentSharpException>(() => new ShapesDataset(seed: 5) { AxisCaptionShare = 1.5 });
+    }
     [Fact]
     public void CanonicalCaptionIsTheSpecifiedSentence()
     {

@@ -54,3 +54,8 @@ write("L10s-v-floor1-4800", spec(P, 4800, batch=16, unet=SMALL, pred="v_predicti
 write("L11s-v-floor1-8heads-2400", spec(P, 2400, batch=16, unet=dict(SMALL, attention_head_dim=8), pred="v_prediction", floor=1))
 # a third of the captions name only the row ("in the top row"), a third only the column: each word alone must move the shape
 write("L12s-v-floor1-one-axis-2400", spec(P + "-one-axis", 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1))
+# L12s again: another seed (run-to-run spread), and twice as long
+L12 = spec(P + "-one-axis", 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1)
+L12["optimization"]["seed"] = 1
+write("L13s-v-floor1-one-axis-seed1-2400", L12)
+write("L14s-v-floor1-one-axis-4800", spec(P + "-one-axis", 4800, batch=16, unet=SMALL, pred="v_prediction", floor=1))
