@@ -23,6 +23,8 @@ public sealed class TrainVaeCommand : SdCommand
         8, 4096, helpName: "PX");
     readonly Option<double> klWeight = CliOption.Double("--kl-weight", "KL term against the per-image reconstruction sum", 1e-6, 0, 1);
     readonly Option<int> valCount = CliOption.Int("--val-count", "images held out for PSNR (at most a fifth of the data)", 256, 0, 1_000_000);
+    readonly Option<double> recolor = CliOption.Double("--recolor",
+        "share of training images recoloured by a random map per RGB channel, so the autoencoder reproduces colours its data lacks", 0, 0, 1, helpName: "P");
     readonly Option<bool> judgeShapes = CliOption.Flag("--judge-shapes", "also report how often the shapes judge reads reconstructions as the originals");
 
     public TrainVaeCommand() : base("train vae", "train an autoencoder (AutoencoderKL) on an image folder", """
@@ -35,7 +37,7 @@ public sealed class TrainVaeCommand : SdCommand
         """)
     {
         foreach (var option in training.Leading) Add(option);
-        foreach (var option in new Option[] { config, crop, klWeight, valCount, judgeShapes }) Add(option);
+        foreach (var option in new Option[] { config, crop, recolor, klWeight, valCount, judgeShapes }) Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
 
@@ -50,7 +52,7 @@ public sealed class TrainVaeCommand : SdCommand
         AutoencoderTrainer trainer;
         if (resume)
         {
-            training.RejectRunOptions(parse, [config, crop, klWeight, valCount, judgeShapes]);
+            training.RejectRunOptions(parse, [config, crop, recolor, klWeight, valCount, judgeShapes]);
             trainer = AutoencoderTrainer.Resume(output, TrainingConsole.Report);
             training.ApplyRunThreads(parse, trainer.Options);
         }
@@ -62,6 +64,7 @@ public sealed class TrainVaeCommand : SdCommand
                 Preprocessing = training.Preprocessing(parse),
                 RandomFlip = parse.GetValue(training.RandomFlip),
                 CropSize = parse.GetValue(crop),
+                RecolorProbability = parse.GetValue(recolor),
                 Vae = parse.GetValue(config) is { } file ? ConfigJson.Read<AutoencoderKLConfig>(file) : null,
                 KlWeight = parse.GetValue(klWeight),
                 ValidationCount = parse.GetValue(valCount),

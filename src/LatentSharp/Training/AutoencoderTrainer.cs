@@ -114,6 +114,8 @@ public sealed class AutoencoderTrainer : Trainer
         var indices = trainIndices.index_select(0, order.Batch(step * Options.GradientAccumulation + microBatch, batch));
         var pixels = ToModelSpace(Crop(images.index_select(0, indices), random));
         if (spec.RandomFlip) pixels = where(rand([batch, 1, 1, 1], generator: random) < 0.5, pixels.flip(3), pixels);
+        // drawn only when asked for, so runs without it keep their random stream (and resume bit for bit)
+        if (spec.RecolorProbability > 0) pixels = RandomRecolor.Apply(pixels, spec.RecolorProbability, random);
 
         var posterior = vae.Encode(pixels);
         var latent = posterior.Sample(randn(posterior.Mean.shape, generator: random));

@@ -12,6 +12,12 @@ public sealed record AutoencoderTrainingOptions
     public bool RandomFlip { get; init; }
 
     /// <summary>
+    /// Share of training images recoloured by a random affine map per channel (<see cref="RandomRecolor"/>), so the
+    /// autoencoder reproduces colours beyond its data's palette; 0 (the default) leaves the images as they are.
+    /// </summary>
+    public double RecolorProbability { get; init; }
+
+    /// <summary>
     /// Train on random square crops of this side instead of whole images (null): the autoencoder is
     /// convolutional, so it learns from crops what it applies to whole images, at a fraction of the cost
     /// (the SD autoencoders were trained on 256² crops and are used at 512²). Evaluation uses whole images.
@@ -39,6 +45,7 @@ public sealed record AutoencoderTrainingOptions
     public AutoencoderTrainingOptions Validate()
     {
         if (KlWeight < 0) throw new LatentSharpException($"the KL weight must not be negative (got {KlWeight})");
+        if (RecolorProbability is < 0 or > 1) throw new LatentSharpException($"the recolour probability must be between 0 and 1 (got {RecolorProbability})");
         if (ValidationCount < 0) throw new LatentSharpException($"the validation count must not be negative (got {ValidationCount})");
         var vae = (Vae ?? ShapesPresets.Vae(Preprocessing.Resolution)).Validate();
         if (CropSize is { } crop && (crop > Preprocessing.Resolution || crop % vae.DownscaleFactor != 0))

@@ -59,3 +59,7 @@ L12 = spec(P + "-one-axis", 2400, batch=16, unet=SMALL, pred="v_prediction", flo
 L12["optimization"]["seed"] = 1
 write("L13s-v-floor1-one-axis-seed1-2400", L12)
 write("L14s-v-floor1-one-axis-4800", spec(P + "-one-axis", 4800, batch=16, unet=SMALL, pred="v_prediction", floor=1))
+# does the one-axis lead carry over to the full shapes data (every shape, colour, size, background)? L1s's recipe on
+# `sd data shapes --count 10000 --seed 1` (train.sh's data), plain captions against two thirds one-axis captions
+write("F1s-v-floor1-full-2400", spec(F, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1))
+write("F2s-v-floor1-full-axis-2400", spec(F + "-axis", 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1))
