@@ -24,6 +24,7 @@ switch (args[0])
     case "attn": AttentionMaps.Run(args[1], args[2]); break;
     case "seedlock": Probes.SeedLock(args[1], int.Parse(args[2])); break;
     case "posacc": { using var pl = StableDiffusionPipeline.Load(args[1]); Console.WriteLine(JsonSerializer.Serialize(PositionProbe.Score(pl, int.Parse(args[2])))); break; }
+    case "ctxdiff": ContextDistance.Run(args[1]); break;
     case "leakgen": Probes.LeakGen(args[1], int.Parse(args[2])); break;
     case "x0": CleanPrediction.Run(args[1], int.Parse(args[2])); break;
     case "leak": Probes.Leak(args[1], args[2]); break;
@@ -130,8 +131,10 @@ static class Train
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
             using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             int probeEvery = int.Parse(Environment.GetEnvironmentVariable("LAB_POSITION_PROBE") ?? "0");
+            var slowText = TextEncoderRate.From(trainer, Environment.GetEnvironmentVariable("LAB_TE_LR_SCALE"), report);
             var outcome = trainer.Train(p =>
             {
+                slowText?.AfterStep();
                 if (p.Step % 50 == 0) report($"step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} {p.ExamplesPerSecond:F1} samples/s");
                 if (probeEvery > 0 && (p.Step % probeEvery == 0 || p.Step == p.TotalSteps)) PositionProbe.DuringTraining(trainer, run, p.Step);
             }, stop.Token);
@@ -201,5 +204,63 @@ static class PositionProbe
         scores["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
         File.AppendAllText(Path.Combine(run, "position.jsonl"), JsonSerializer.Serialize(scores) + "\n");
         Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] position probe: {JsonSerializer.Serialize(scores)}");
+    }
+}
+
+/// How far apart the text encoder's outputs, and the U-Net's cross-attention keys and values of them, are for
+/// prompts that differ only in the row word against prompts that differ only in the column word.
+static class ContextDistance
+{
+    public static void Run(string model)
+    {
+        using var pipeline = StableDiffusionPipeline.Load(model);
+        using var _ = no_grad();
+        var contexts = ShapesVocabulary.Positions.ToDictionary(p => p, p =>
+        {
+            var spec = new ShapeSpec(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, ShapeSize.Large, p);
+            var ids = pipeline.Tokenizer.EncodeForModel(spec.CanonicalCaption).InputIds.Select(i => (long)i).ToArray();
+            using var output = pipeline.Model.TextEncoder.forward(tensor(ids).unsqueeze(0));
+            return output.LastHiddenState[0].clone();
+        });
+        var projections = pipeline.Model.Unet.named_parameters().Where(p => p.name.Contains("attn2.to_k") || p.name.Contains("attn2.to_v")).ToList();
+        var rows = new List<(string, string)>();
+        foreach (var (label, sameAxis) in new[] { ("row only", (Func<GridPosition, GridPosition, bool>)((a, b) => ShapesVocabulary.Cell(a).Column == ShapesVocabulary.Cell(b).Column)),
+                                                  ("column only", (a, b) => ShapesVocabulary.Cell(a).Row == ShapesVocabulary.Cell(b).Row) })
+        {
+            var pairs = ShapesVocabulary.Positions.SelectMany(a => ShapesVocabulary.Positions.Where(b => b > a && sameAxis(a, b)).Select(b => (a, b))).ToList();
+            double Mean(Func<Tensor, Tensor> f) => pairs.Average(pair => (f(contexts[pair.a]) - f(contexts[pair.b])).norm().item<float>());
+            var line = new List<string> { $"context {Mean(x => x):F3}" };
+            foreach (var (name, w) in projections) line.Add($"{name.Replace("attentions.", "").Replace("transformer_blocks.0.", "")} {Mean(x => x.matmul(w.t())):F3}");
+            Console.WriteLine($"{label} ({pairs.Count} pairs): " + string.Join(", ", line));
+        }
+    }
+}
+
+/// The text encoder learning more slowly than the U-Net (LAB_TE_LR_SCALE s): 0 freezes it at its initial weights;
+/// 0 < s < 1 scales each step's change of its weights by s after the optimizer step, which under AdamW is the same
+/// as a learning rate s times the U-Net's (the EMA sees the unscaled weights for one step: a lab approximation).
+sealed class TextEncoderRate(IReadOnlyList<TorchSharp.Modules.Parameter> weights, double scale)
+{
+    readonly List<Tensor> before = weights.Select(w => w.detach().clone()).ToList();
+
+    public static TextEncoderRate? From(DiffusionTrainer trainer, string? setting, Action<string> report)
+    {
+        if (setting is null) return null;
+        double scale = double.Parse(setting);
+        var parts = (DiffusionComponents)typeof(DiffusionTrainer).GetField("parts", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(trainer)!;
+        var weights = parts.TextEncoder.parameters().ToList();
+        report($"text encoder learning rate x{scale}" + (scale == 0 ? " (frozen)" : ""));
+        if (scale == 0) { foreach (var w in weights) w.requires_grad = false; return null; }
+        return new TextEncoderRate(weights, scale);
+    }
+
+    public void AfterStep()
+    {
+        using var _ = no_grad();
+        for (int i = 0; i < weights.Count; i++)
+        {
+            weights[i].sub_(before[i]).mul_(scale).add_(before[i]);
+            before[i].copy_(weights[i]);
+        }
     }
 }

@@ -63,3 +63,10 @@ write("L14s-v-floor1-one-axis-4800", spec(P + "-one-axis", 4800, batch=16, unet=
 # `sd data shapes --count 10000 --seed 1` (train.sh's data), plain captions against two thirds one-axis captions
 write("F1s-v-floor1-full-2400", spec(F, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1))
 write("F2s-v-floor1-full-axis-2400", spec(F + "-axis", 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1))
+# L13s (L12s, seed 1) ignored the column again. The text decides the cell only where x_t no longer shows it: at SD's
+# noisiest step √ᾱ is still 0.068, and a shape of the data is then still visible to a matched filter over its area, so
+# the words' teaching signal lives in the last few percent of the timesteps. Draw the noisiest 10% ten times as often
+# (53% of the draws), on SD's schedule and with zero terminal SNR
+STRONG = {"strategy": "later", "multiplier": 10, "portion": 0.1}
+write("L15s-v-floor1-later10-2400", spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1, bias=STRONG))
+write("L16s-zerosnr-v-floor1-later10-2400", spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", zero=True, floor=1, bias=STRONG))
