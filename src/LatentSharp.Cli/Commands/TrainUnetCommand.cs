@@ -26,6 +26,8 @@ public sealed class TrainUnetCommand : SdCommand
     readonly Option<string?> textEncoderConfig = CliOption.OptionalString("--text-encoder-config",
         "CLIPTextModel config.json for a new model (vocab and special ids come from the tokenizer)", "FILE");
     readonly Option<int> vocabSize = CliOption.Int("--vocab-size", "byte-pair vocabulary learned from the captions", 1000, BpeTrainer.BaseVocabSize, 49152);
+    readonly Option<double?> textEncoderLr = CliOption.OptionalDouble("--text-encoder-lr",
+        "peak learning rate of a new model's text encoder (default: --lr; 0 keeps it at its initial weights), as kohya's --text_encoder_lr", 0, 1);
     readonly Option<double> captionDropout = CliOption.Double("--caption-dropout", "share of captions replaced by \"\"", 0.1, 0, 1);
     readonly TextOption<string> predictionType = CliOption.Choice("--prediction-type", "what the U-Net predicts", PredictionTypes, DiffusionObjective.Epsilon);
     readonly Option<string?> schedulerConfig = CliOption.OptionalString("--scheduler-config",
@@ -66,7 +68,7 @@ public sealed class TrainUnetCommand : SdCommand
         """)
     {
         foreach (var option in training.Leading) Add(option);
-        foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, schedulerConfig, snrGamma, snrFloor,
+        foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, textEncoderLr, captionDropout, predictionType, schedulerConfig, snrGamma, snrFloor,
                      timestepBias, timestepBiasMultiplier, timestepBiasPortion, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds }) Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
@@ -82,7 +84,7 @@ public sealed class TrainUnetCommand : SdCommand
         DiffusionTrainer trainer;
         if (resume)
         {
-            training.RejectRunOptions(parse, [vae, baseModel, unetConfig, textEncoderConfig, vocabSize, captionDropout, predictionType, schedulerConfig,
+            training.RejectRunOptions(parse, [vae, baseModel, unetConfig, textEncoderConfig, vocabSize, textEncoderLr, captionDropout, predictionType, schedulerConfig,
                 snrGamma, snrFloor, timestepBias, timestepBiasMultiplier, timestepBiasPortion, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
             trainer = DiffusionTrainer.Resume(output, TrainingConsole.Report);
             training.ApplyRunThreads(parse, trainer.Options);
@@ -123,6 +125,7 @@ public sealed class TrainUnetCommand : SdCommand
         Unet = parse.GetValue(unetConfig) is { } unet ? ConfigJson.Read<UNet2DConditionConfig>(unet) : null,
         TextEncoder = parse.GetValue(textEncoderConfig) is { } text ? ConfigJson.Read<ClipTextConfig>(text) : null,
         VocabSize = parse.GetValue(vocabSize),
+        TextEncoderLearningRate = parse.GetValue(textEncoderLr),
         CaptionDropout = parse.GetValue(captionDropout),
         PredictionType = prediction,
         Scheduler = schedule,

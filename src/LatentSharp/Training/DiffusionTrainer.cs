@@ -111,6 +111,8 @@ public sealed class DiffusionTrainer : Trainer
                 ? new ModuleGroup(("unet", parts.Unet), ("text_encoder", parts.TextEncoder))
                 : new ModuleGroup(("unet", parts.Unet));
             built.Add(trainable);
+            if (parts.TrainsTextEncoder && spec.TextEncoderLearningRate is { } textRate)
+                trainable.ScaleLearningRate("text_encoder", textRate / spec.Optimization.LearningRate);
             return new DiffusionTrainer(run, spec, parts, latents, data.Captions, originals, trainable, report);
         }
         catch

@@ -33,6 +33,13 @@ public sealed record DiffusionTrainingOptions
     /// <summary>Size of the byte-pair vocabulary learned from the captions (from-scratch text encoders).</summary>
     public int VocabSize { get; init; } = 1000;
 
+    /// <summary>
+    /// Peak learning rate of a new model's text encoder (null: the U-Net's; 0: kept at its initial weights), as kohya's
+    /// <c>--text_encoder_lr</c>. Trained at the U-Net's rate from scratch, the text encoder makes the words the U-Net
+    /// does not read yet nearly identical in its output, and they then never get read (issue 12: one position axis).
+    /// </summary>
+    public double? TextEncoderLearningRate { get; init; }
+
     /// <summary>Share of captions replaced by the empty prompt, which teaches the unconditional prediction classifier-free guidance needs.</summary>
     public double CaptionDropout { get; init; } = 0.1;
 
@@ -70,6 +77,10 @@ public sealed record DiffusionTrainingOptions
             throw new LatentSharpException("give either a base model to fine-tune or an autoencoder to train a new model on (not both)");
         if (BaseModel != null && TextEncoder != null)
             throw new LatentSharpException("a fine-tuned model keeps its base model's text encoder; a text encoder config applies to new models only");
+        if (BaseModel != null && TextEncoderLearningRate != null)
+            throw new LatentSharpException("a fine-tuned model keeps its base model's text encoder frozen; a text encoder learning rate applies to new models only");
+        if (TextEncoderLearningRate is < 0 || TextEncoderLearningRate is { } te && !double.IsFinite(te))
+            throw new LatentSharpException($"the text encoder's learning rate must be finite and not negative (got {TextEncoderLearningRate})");
         if (CaptionDropout is < 0 or > 1) throw new LatentSharpException($"caption dropout must be between 0 and 1 (got {CaptionDropout})");
         if (SnrGamma is <= 0) throw new LatentSharpException($"the Min-SNR gamma must be positive (got {SnrGamma})");
         if (SnrFloor is <= 0) throw new LatentSharpException($"the SNR floor must be positive (got {SnrFloor})");

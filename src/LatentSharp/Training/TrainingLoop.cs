@@ -15,6 +15,7 @@ public sealed class TrainingLoop : IDisposable
     readonly IReadOnlyList<Parameter> parameters;
     readonly OptimizationOptions options;
     readonly LearningRateSchedule schedule;
+    readonly double[] scales; // learning-rate scale of each of the optimizer's parameter groups
 
     public TrainingLoop(ModuleGroup trainable, OptimizationOptions options)
     {
@@ -22,7 +23,13 @@ public sealed class TrainingLoop : IDisposable
         this.options = options.Validate();
         parameters = trainable.TrainableParameters();
         if (parameters.Count == 0) throw new LatentSharpException("nothing to train: every parameter is frozen");
-        Optimizer = optim.AdamW(parameters, options.LearningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay);
+        var groups = trainable.TrainableParameterGroups();
+        scales = groups.Select(g => g.Scale).ToArray();
+        // One plain group unless some member learns at its own rate, so the optimizer state of existing runs still loads.
+        Optimizer = groups is [(1.0, _)]
+            ? optim.AdamW(parameters, options.LearningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay)
+            : optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, options.LearningRate * g.Scale, options.AdamBeta1, options.AdamBeta2,
+                options.AdamEpsilon, options.WeightDecay)), options.LearningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay);
         schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, options.Steps);
         Ema = options.EmaDecay > 0 ? new ExponentialMovingAverage(trainable, options.EmaDecay) : null;
     }
@@ -53,7 +60,8 @@ public sealed class TrainingLoop : IDisposable
             total += value;
         }
         if (options.MaxGradNorm > 0) nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm);
-        foreach (var group in Optimizer.ParamGroups) group.LearningRate = LearningRate(step);
+        int g = 0;
+        foreach (var group in Optimizer.ParamGroups) group.LearningRate = LearningRate(step) * scales[g++];
         Optimizer.step();
         Ema?.Update(trainable);
         return total / options.GradientAccumulation;

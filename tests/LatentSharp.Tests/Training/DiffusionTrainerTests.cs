@@ -143,6 +143,57 @@ public class DiffusionTrainerTests : IDisposable
         Assert.Contains("the data changed", e.Message);
     }
 
+    [Fact]
+    public void ATextEncoderLearningRateOfZeroKeepsItsInitialWeights()
+    {
+        var options = TinyTraining.NewModel(data, vae, steps: 6);
+        using (var untrained = DiffusionTrainer.Create(temp["untrained"], options)) untrained.Export(temp["initial"]);
+        using (var frozen = DiffusionTrainer.Create(temp["frozen"], options with { TextEncoderLearningRate = 0 }))
+        {
+            frozen.Train();
+            frozen.Export(temp["trained"]);
+        }
+        using var initial = StableDiffusionModel.Load(temp["initial"]);
+        using var trained = StableDiffusionModel.Load(temp["trained"]);
+        Assert.Equal(0, MaxDifference(initial.TextEncoder, trained.TextEncoder));
+        Assert.True(MaxDifference(initial.Unet, trained.Unet) > 1e-4, "the U-Net learned");
+    }
+
+    [Fact]
+    public void ARunWithItsOwnTextEncoderRateResumesBitForBit()
+    {
+        var options = TinyTraining.NewModel(data, vae, steps: 6) with { TextEncoderLearningRate = 5e-4 };
+        using var straight = DiffusionTrainer.Create(temp["straight"], options);
+        straight.Train();
+        using (var first = DiffusionTrainer.Create(temp["resumed"], options))
+        {
+            using var stop = new CancellationTokenSource();
+            first.Train(p => { if (p.Step == 2) stop.Cancel(); }, stop.Token);
+        }
+        using var resumed = DiffusionTrainer.Resume(temp["resumed"]);
+        Assert.Equal(TrainingOutcome.Completed, resumed.Train());
+        Assert.Equal(straight.State.LossHistory, resumed.State.LossHistory);
+        AssertSameWeights(Checkpoint(straight, "weights.safetensors"), Checkpoint(resumed, "weights.safetensors"));
+
+        // a quarter of the U-Net's rate: the text encoder's first AdamW step moves it a quarter as far
+        using (var untrained = DiffusionTrainer.Create(temp["untrained"], options)) untrained.Export(temp["initial"]);
+        using var initial = StableDiffusionModel.Load(temp["initial"]);
+        double FirstStepMove(string run, double? textRate)
+        {
+            using (var trainer = DiffusionTrainer.Create(temp[run], TinyTraining.NewModel(data, vae, steps: 1) with { TextEncoderLearningRate = textRate }))
+            {
+                trainer.Train();
+                using var weights = SafetensorsFile.Open(Checkpoint(trainer, "weights.safetensors"));
+                return initial.TextEncoder.named_parameters().Max(p =>
+                {
+                    using var after = weights.Read("text_encoder." + p.name);
+                    return TensorAssert.MaxAbsDiff(p.parameter, after);
+                });
+            }
+        }
+        Assert.InRange(FirstStepMove("quarter", 5e-4) / FirstStepMove("full", null), 0.24, 0.26);
+    }
+
     static string Checkpoint(DiffusionTrainer trainer, string file) =>
         Path.Combine(TrainingCheckpoint.Complete(trainer.Run.Checkpoints)[0], file);
 
