@@ -37,6 +37,7 @@ public static class Program
     {
         // Before anything can load LibTorch: the settings it reads once (thread waiting, huge pages).
         TorchRuntime.PrepareNativeEnvironment();
+        WholeLineStandardError.Install();
         var root = BuildRoot(AllCommands());
         if (argv.Length == 0)
         {

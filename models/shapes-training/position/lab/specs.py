@@ -70,3 +70,12 @@ write("F2s-v-floor1-full-axis-2400", spec(F + "-axis", 2400, batch=16, unet=SMAL
 STRONG = {"strategy": "later", "multiplier": 10, "portion": 0.1}
 write("L15s-v-floor1-later10-2400", spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1, bias=STRONG))
 write("L16s-zerosnr-v-floor1-later10-2400", spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", zero=True, floor=1, bias=STRONG))
+# the text encoder collapses the ignored axis's words (lab ctxdiff): keep it at its initial weights, or let it learn
+# at a tenth of the U-Net's rate (`--text-encoder-lr`); L17s was first run with LAB_TE_LR_SCALE=0, the same thing
+L17 = spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1); L17["text_encoder_learning_rate"] = 0
+write("L17s-v-floor1-frozen-text-2400", L17)
+L18 = spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1); L18["text_encoder_learning_rate"] = 1e-4
+write("L18s-v-floor1-text-lr0.1-2400", L18)
+# both: the noisiest 10% drawn ten times as often, and the text encoder kept at its initial weights
+L19 = spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1, bias=STRONG); L19["text_encoder_learning_rate"] = 0
+write("L19s-v-floor1-later10-frozen-text-2400", L19)
