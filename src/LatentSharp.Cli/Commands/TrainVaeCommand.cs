@@ -25,11 +25,16 @@ public sealed class TrainVaeCommand : SdCommand
     readonly Option<int> valCount = CliOption.Int("--val-count", "images held out for PSNR (at most a fifth of the data)", 256, 0, 1_000_000);
     readonly Option<double> recolor = CliOption.Double("--recolor",
         "share of training images recoloured by a random map per RGB channel, so the autoencoder reproduces colours its data lacks", 0, 0, 1, helpName: "P");
+    readonly Option<string?> baseVae = CliOption.OptionalString("--base-vae",
+        "autoencoder folder (or a pipeline with one) to fine-tune, its config included, instead of new weights", "VAE");
+    readonly Option<bool> decoderOnly = CliOption.Flag("--decoder-only",
+        "with --base-vae: train only the decoder; latents and scaling factor stay the base's, so models built on it still work (as sd-vae-ft-mse)");
     readonly Option<bool> judgeShapes = CliOption.Flag("--judge-shapes", "also report how often the shapes judge reads reconstructions as the originals");
 
     public TrainVaeCommand() : base("train vae", "train an autoencoder (AutoencoderKL) on an image folder", """
-        sd train vae --data DIR --out RUN [options]   a new run
-        sd train vae --out RUN --resume               continue a run
+        sd train vae --data DIR --out RUN [options]                        a new run
+        sd train vae --data DIR --out RUN --base-vae VAE [--decoder-only]  fine-tune one
+        sd train vae --out RUN --resume                                    continue a run
 
         Trains an autoencoder with an L1 reconstruction loss and a small KL term, measures PSNR on held-out
         images at every sample step (eval.jsonl), and at the end writes RUN/vae (diffusers format, with the
@@ -37,7 +42,7 @@ public sealed class TrainVaeCommand : SdCommand
         """)
     {
         foreach (var option in training.Leading) Add(option);
-        foreach (var option in new Option[] { config, crop, recolor, klWeight, valCount, judgeShapes }) Add(option);
+        foreach (var option in new Option[] { config, baseVae, decoderOnly, crop, recolor, klWeight, valCount, judgeShapes }) Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
 
@@ -52,7 +57,7 @@ public sealed class TrainVaeCommand : SdCommand
         AutoencoderTrainer trainer;
         if (resume)
         {
-            training.RejectRunOptions(parse, [config, crop, recolor, klWeight, valCount, judgeShapes]);
+            training.RejectRunOptions(parse, [config, baseVae, decoderOnly, crop, recolor, klWeight, valCount, judgeShapes]);
             trainer = AutoencoderTrainer.Resume(output, TrainingConsole.Report);
             training.ApplyRunThreads(parse, trainer.Options);
         }
@@ -66,6 +71,8 @@ public sealed class TrainVaeCommand : SdCommand
                 CropSize = parse.GetValue(crop),
                 RecolorProbability = parse.GetValue(recolor),
                 Vae = parse.GetValue(config) is { } file ? ConfigJson.Read<AutoencoderKLConfig>(file) : null,
+                BaseVae = parse.GetValue(baseVae),
+                DecoderOnly = parse.GetValue(decoderOnly),
                 KlWeight = parse.GetValue(klWeight),
                 ValidationCount = parse.GetValue(valCount),
                 JudgeShapes = parse.GetValue(judgeShapes),

@@ -23,11 +23,14 @@ internal static class AutoencoderFolder
         throw new LatentSharpException($"{path}: not an autoencoder folder (expected {ConfigFile} and {WeightsFile} in it or in its vae/)");
     }
 
+    /// <summary>The config of the autoencoder <paramref name="path"/> names.</summary>
+    public static AutoencoderKLConfig ReadConfig(string path) => ConfigJson.Read<AutoencoderKLConfig>(Path.Combine(Resolve(path), ConfigFile));
+
     /// <summary>Loads the autoencoder, frozen, with its config changed by <paramref name="adjust"/> (a new scaling factor, say).</summary>
     public static AutoencoderKL Load(string path, Func<AutoencoderKLConfig, AutoencoderKLConfig>? adjust = null)
     {
         string folder = Resolve(path);
-        var config = ConfigJson.Read<AutoencoderKLConfig>(Path.Combine(folder, ConfigFile));
+        var config = ReadConfig(folder);
         var vae = new AutoencoderKL(adjust?.Invoke(config) ?? config, new Device(DeviceType.META));
         try
         {

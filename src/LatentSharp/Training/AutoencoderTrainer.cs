@@ -43,15 +43,21 @@ public sealed class AutoencoderTrainer : Trainer
         this.images = images;
         (trainIndices, validationIndices) = Split((int)images.shape[0], spec.ValidationCount, spec.Optimization.Seed);
         order = new DataOrder((int)trainIndices.shape[0], spec.Optimization.Seed);
-        inferenceVae = Loop.Ema is null ? vae : AllocatedCopy(vae.Config);
+        inferenceVae = Loop.Ema is null ? vae : AllocatedCopy(vae);
         inferenceWeights = Loop.Ema is null ? trainable : new ModuleGroup(("vae", inferenceVae));
     }
 
-    /// <summary>A frozen autoencoder of the same shape, to hold the averaged weights.</summary>
-    static AutoencoderKL AllocatedCopy(AutoencoderKLConfig config)
+    /// <summary>
+    /// A frozen copy of <paramref name="vae"/> to hold the averaged weights. The average covers the trained parameters
+    /// only, so the rest (a frozen encoder) is copied here once.
+    /// </summary>
+    static AutoencoderKL AllocatedCopy(AutoencoderKL vae)
     {
-        var copy = new AutoencoderKL(config, new Device(DeviceType.META));
+        var copy = new AutoencoderKL(vae.Config, new Device(DeviceType.META));
         Layers.ParameterStorage.AllocateEmpty(copy, ScalarType.Float32);
+        using var _ = no_grad();
+        var source = vae.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, parameter) in copy.named_parameters()) parameter.copy_(source[name]);
         return copy;
     }
 
@@ -65,9 +71,12 @@ public sealed class AutoencoderTrainer : Trainer
     public static AutoencoderTrainer Create(string runFolder, AutoencoderTrainingOptions options, Action<string>? report = null)
     {
         options.Validate();
+        if (options.BaseVae is not null && options.Vae is not null)
+            throw new LatentSharpException("a fine-tuned autoencoder keeps its base's config; give a base autoencoder or a config, not both");
+        var baseConfig = options.BaseVae is { } path ? AutoencoderFolder.ReadConfig(path) : null;
         var run = new TrainingRunFolder(runFolder);
         run.Create(options, Kind);
-        var resolved = options with { Vae = options.Vae ?? ShapesPresets.Vae(options.Preprocessing.Resolution) };
+        var resolved = options with { Vae = options.Vae ?? baseConfig ?? ShapesPresets.Vae(options.Preprocessing.Resolution) };
         run.Update(resolved, Kind);
         return Build(run, resolved, report);
     }
@@ -85,12 +94,18 @@ public sealed class AutoencoderTrainer : Trainer
         if (data.Resolution % config.DownscaleFactor != 0)
             throw new LatentSharpException($"the resolution {data.Resolution} is not a multiple of the autoencoder's downscale factor {config.DownscaleFactor}");
         report?.Invoke($"{data.Count} images from {spec.DataFolder}" + (data.Skipped.Count > 0 ? $", {data.Skipped.Count} skipped (first: {data.Skipped[0]})" : ""));
-        var vae = new AutoencoderKL(config);
-        report?.Invoke($"autoencoder {vae.parameters().Sum(p => p.numel()) / 1e6:F2}M parameters, {config.DownscaleFactor}× downscale, {config.LatentChannels} latent channels");
-        WeightInitialization.Apply(vae, spec.Optimization.Seed ^ InitStream);
+        var vae = spec.BaseVae is { } path ? AutoencoderFolder.Load(path) : new AutoencoderKL(config);
+        if (spec.BaseVae is null) WeightInitialization.Apply(vae, spec.Optimization.Seed ^ InitStream);
+        foreach (var (name, parameter) in vae.named_parameters()) parameter.requires_grad = !spec.DecoderOnly || IsDecoderParameter(name);
+        long trained = vae.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+        report?.Invoke($"autoencoder {vae.parameters().Sum(p => p.numel()) / 1e6:F2}M parameters ({(spec.BaseVae is null ? "new" : $"from {spec.BaseVae}")}, " +
+                       $"{trained / 1e6:F2}M trained), {config.DownscaleFactor}× downscale, {config.LatentChannels} latent channels");
         var trainable = new ModuleGroup(("vae", vae));
         return new AutoencoderTrainer(run, spec, vae, trainable, data.Images.clone());
     }
+
+    /// <summary>The decoder's side of the latent: what a decoder-only fine-tune trains (diffusers' names).</summary>
+    static bool IsDecoderParameter(string name) => name.StartsWith("decoder.") || name.StartsWith("post_quant_conv.");
 
     /// <summary>A seeded choice of held-out images: at most <paramref name="wanted"/>, at most a fifth of the data.</summary>
     static (Tensor Train, Tensor Validation) Split(int count, int wanted, ulong seed)
@@ -117,12 +132,21 @@ public sealed class AutoencoderTrainer : Trainer
         // drawn only when asked for, so runs without it keep their random stream (and resume bit for bit)
         if (spec.RecolorProbability > 0) pixels = RandomRecolor.Apply(pixels, spec.RecolorProbability, random);
 
-        var posterior = vae.Encode(pixels);
+        var posterior = EncodeForTraining(pixels);
         var latent = posterior.Sample(randn(posterior.Mean.shape, generator: random));
         var reconstruction = vae.Decode(latent);
         var l1 = (reconstruction - pixels).abs().mean();
+        if (spec.DecoderOnly) return l1; // the KL term depends on the frozen encoder alone
         var klPerImage = 0.5 * (posterior.Mean.square() + posterior.LogVar.exp() - 1 - posterior.LogVar).sum() / batch;
         return l1 + spec.KlWeight / (pixels.numel() / batch) * klPerImage;
+    }
+
+    /// <summary>The posterior; without a graph when only the decoder learns (half the backward pass saved).</summary>
+    DiagonalGaussianDistribution EncodeForTraining(Tensor pixels)
+    {
+        if (!spec.DecoderOnly) return vae.Encode(pixels);
+        using var _ = no_grad();
+        return vae.Encode(pixels);
     }
 
     /// <summary>One random window for the whole micro-batch (its images are random already).</summary>
@@ -192,11 +216,17 @@ public sealed class AutoencoderTrainer : Trainer
 
     /// <summary>
     /// Writes the diffusers <c>vae/</c> folder, its scaling factor set to 1 / the standard deviation of the
-    /// training images' latents (as Stable Diffusion's 0.18215 was measured).
+    /// training images' latents (as Stable Diffusion's 0.18215 was measured) — or kept from the base when only the
+    /// decoder was trained, since the latents, and the U-Nets trained on them, are the base's.
     /// </summary>
     public void Export(string folder, ScalarType? dtype = null)
     {
         CopyWeightsForInference(inferenceWeights);
+        if (spec.DecoderOnly)
+        {
+            AutoencoderFolder.Save(inferenceVae, folder, dtype);
+            return;
+        }
         double factor;
         using (var sample = trainIndices.narrow(0, 0, Math.Min(1024, trainIndices.shape[0])))
         using (var subset = images.index_select(0, sample))

@@ -24,8 +24,18 @@ public sealed record AutoencoderTrainingOptions
     /// </summary>
     public int? CropSize { get; init; }
 
-    /// <summary>The autoencoder to train; null: <see cref="ShapesPresets.Vae"/>.</summary>
+    /// <summary>The autoencoder to train; null: <see cref="ShapesPresets.Vae"/> (or the base's, fine-tuning).</summary>
     public AutoencoderKLConfig? Vae { get; init; }
+
+    /// <summary>An autoencoder folder (or a pipeline holding one) to fine-tune instead of starting from random weights.</summary>
+    public string? BaseVae { get; init; }
+
+    /// <summary>
+    /// With <see cref="BaseVae"/>: train only the decoder (and its post-quantisation convolution). The encoder, and with
+    /// it every latent and the scaling factor, stay as they were, so a U-Net trained on the base's latents works with
+    /// the result unchanged — how Stability made sd-vae-ft-mse a drop-in replacement for SD's autoencoder.
+    /// </summary>
+    public bool DecoderOnly { get; init; }
 
     /// <summary>
     /// Weight of the KL term against the per-image reconstruction sum, as the LDM autoencoders count it
@@ -46,6 +56,7 @@ public sealed record AutoencoderTrainingOptions
     {
         if (KlWeight < 0) throw new LatentSharpException($"the KL weight must not be negative (got {KlWeight})");
         if (RecolorProbability is < 0 or > 1) throw new LatentSharpException($"the recolour probability must be between 0 and 1 (got {RecolorProbability})");
+        if (DecoderOnly && BaseVae is null) throw new LatentSharpException("training the decoder only needs a base autoencoder to fine-tune");
         if (ValidationCount < 0) throw new LatentSharpException($"the validation count must not be negative (got {ValidationCount})");
         var vae = (Vae ?? ShapesPresets.Vae(Preprocessing.Resolution)).Validate();
         if (CropSize is { } crop && (crop > Preprocessing.Resolution || crop % vae.DownscaleFactor != 0))

@@ -66,4 +66,34 @@ public class AutoencoderTrainerTests : IDisposable
         var e = Assert.Throws<LatentSharpException>(() => DiffusionTrainer.Resume(temp["run"]));
         Assert.Contains("'vae' run", e.Message);
     }
+
+    [Fact]
+    public void ADecoderOnlyFineTuneKeepsTheEncoderAndTheScalingFactorAndChangesTheDecoder()
+    {
+        using (var first = AutoencoderTrainer.Create(temp["base-run"], Options(steps: 4)))
+        {
+            first.Train();
+            first.Export(temp["base"]);
+        }
+        var options = Options(steps: 6) with { Vae = null, BaseVae = temp["base"], DecoderOnly = true, RecolorProbability = 0.5, Optimization = Options(6).Optimization with { EmaDecay = 0.9 } };
+        using var trainer = AutoencoderTrainer.Create(temp["run"], options);
+        Assert.Equal(TrainingOutcome.Completed, trainer.Train());
+        trainer.Export(temp["vae"]);
+
+        using var baseVae = AutoencoderFolder.Load(temp["base"]);
+        using var tuned = AutoencoderFolder.Load(temp["vae"]);
+        Assert.Equal(baseVae.Config.ScalingFactor, tuned.Config.ScalingFactor);
+        var before = baseVae.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        static bool Same(Tensor a, Tensor b) => a.eq(b).all().item<bool>();
+        static bool IsDecoder(string name) => name.StartsWith("decoder.") || name.StartsWith("post_quant_conv.");
+        var parameters = tuned.named_parameters().ToList();
+        Assert.All(parameters.Where(p => !IsDecoder(p.name)), p => Assert.True(Same(p.parameter, before[p.name]), $"{p.name} changed"));
+        int changed = parameters.Count(p => IsDecoder(p.name) && !Same(p.parameter, before[p.name]));
+        Assert.True(changed > parameters.Count(p => IsDecoder(p.name)) / 2, $"only {changed} decoder parameters changed");
+
+        var refused = Assert.Throws<LatentSharpException>(() => AutoencoderTrainer.Create(temp["bad"], Options(steps: 2) with { DecoderOnly = true }));
+        Assert.Contains("base autoencoder", refused.Message);
+        var both = Assert.Throws<LatentSharpException>(() => AutoencoderTrainer.Create(temp["bad2"], Options(steps: 2) with { BaseVae = temp["base"] }));
+        Assert.Contains("not both", both.Message);
+    }
 }
