@@ -25,6 +25,7 @@ switch (args[0])
     case "seedlock": Probes.SeedLock(args[1], int.Parse(args[2])); break;
     case "posacc": { using var pl = StableDiffusionPipeline.Load(args[1]); Console.WriteLine(JsonSerializer.Serialize(PositionProbe.Score(pl, int.Parse(args[2])))); break; }
     case "ctxdiff": ContextDistance.Run(args[1]); break;
+    case "colors": ColorRoundTrip.Run(args[1]); break;
     case "leakgen": Probes.LeakGen(args[1], int.Parse(args[2])); break;
     case "x0": CleanPrediction.Run(args[1], int.Parse(args[2])); break;
     case "leak": Probes.Leak(args[1], args[2]); break;
