@@ -48,6 +48,10 @@ public sealed class TrainUnetCommand : SdCommand
     readonly Option<double> timestepBiasMultiplier = CliOption.Double("--timestep-bias-multiplier",
         "how many times as often the biased timesteps are drawn", 2, 1e-3, 1000);
     readonly Option<double> timestepBiasPortion = CliOption.Double("--timestep-bias-portion", "share of the timesteps biased", 0.25, 1e-3, 1);
+    readonly Option<int> multiresNoiseIterations = CliOption.Int("--multires-noise-iterations",
+        "add noise drawn at 1/2, 1/4, … of the latent's side to the training noise, so the noisiest latents hide where the shape is (kohya's option; e.g. 6; 0 = white noise)", 0, 0, 16);
+    readonly Option<double> multiresNoiseDiscount = CliOption.Double("--multires-noise-discount",
+        "amplitude of each coarser level relative to the finer one", 0.3, 1e-3, 0.999);
     readonly Option<string?> samplePrompts = CliOption.OptionalString("--sample-prompts",
         "prompts of the sample grid, one per line (default: 8 shapes prompts)", "FILE");
     readonly Option<int> sampleSteps = CliOption.Int("--sample-steps", "sampling steps of the grid", 25, 1, 1000);
@@ -69,7 +73,7 @@ public sealed class TrainUnetCommand : SdCommand
     {
         foreach (var option in training.Leading) Add(option);
         foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, textEncoderLr, captionDropout, predictionType, schedulerConfig, snrGamma, snrFloor,
-                     timestepBias, timestepBiasMultiplier, timestepBiasPortion, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds }) Add(option);
+                     timestepBias, timestepBiasMultiplier, timestepBiasPortion, multiresNoiseIterations, multiresNoiseDiscount, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds }) Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
 
@@ -85,7 +89,7 @@ public sealed class TrainUnetCommand : SdCommand
         if (resume)
         {
             training.RejectRunOptions(parse, [vae, baseModel, unetConfig, textEncoderConfig, vocabSize, textEncoderLr, captionDropout, predictionType, schedulerConfig,
-                snrGamma, snrFloor, timestepBias, timestepBiasMultiplier, timestepBiasPortion, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
+                snrGamma, snrFloor, timestepBias, timestepBiasMultiplier, timestepBiasPortion, multiresNoiseIterations, multiresNoiseDiscount, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
             trainer = DiffusionTrainer.Resume(output, TrainingConsole.Report);
             training.ApplyRunThreads(parse, trainer.Options);
         }
@@ -136,6 +140,11 @@ public sealed class TrainUnetCommand : SdCommand
             Strategy = timestepBias.Read(parse),
             Multiplier = parse.GetValue(timestepBiasMultiplier),
             Portion = parse.GetValue(timestepBiasPortion),
+        },
+        MultiresNoise = new MultiresNoise
+        {
+            Iterations = parse.GetValue(multiresNoiseIterations),
+            Discount = parse.GetValue(multiresNoiseDiscount),
         },
         Samples = new SampleSettings
         {

@@ -151,7 +151,7 @@ public sealed class DiffusionTrainer : Trainer
     protected override Tensor Loss(long step, int microBatch, Generator random)
     {
         var (noisy, target, timesteps, ids) = data.Draw(step * Options.GradientAccumulation + microBatch, Options.BatchSize,
-            spec.RandomFlip, spec.CaptionDropout, objective, random, spec.TimestepBias);
+            spec.RandomFlip, spec.CaptionDropout, objective, random, spec.TimestepBias, spec.MultiresNoise);
         Tensor context;
         if (parts.TrainsTextEncoder) context = parts.TextEncoder.PromptEmbeddings(ids);
         else using (no_grad()) context = parts.TextEncoder.PromptEmbeddings(ids);

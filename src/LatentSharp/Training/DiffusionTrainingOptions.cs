@@ -64,6 +64,9 @@ public sealed record DiffusionTrainingOptions
     /// <summary>Which timesteps are drawn more often than the others; by default all alike.</summary>
     public TimestepBias TimestepBias { get; init; } = new();
 
+    /// <summary>Coarse noise added to the training noise (off by default).</summary>
+    public MultiresNoise MultiresNoise { get; init; } = new();
+
     public SampleSettings Samples { get; init; } = new();
 
     /// <summary>Prompt adherence measured during training (shapes data only); off unless <see cref="AdherenceSettings.Every"/> is set.</summary>
@@ -87,6 +90,7 @@ public sealed record DiffusionTrainingOptions
         if (SnrFloor > SnrGamma) throw new LatentSharpException($"the SNR floor ({SnrFloor}) must not exceed the Min-SNR gamma ({SnrGamma})");
         if (VocabSize < BpeTrainer.BaseVocabSize) throw new LatentSharpException($"the vocabulary needs at least {BpeTrainer.BaseVocabSize} tokens (got {VocabSize})");
         TimestepBias.Validate();
+        MultiresNoise.Validate();
         Optimization.Validate();
         Samples.Validate();
         Evaluation.Validate();

@@ -79,3 +79,10 @@ write("L18s-v-floor1-text-lr0.1-2400", L18)
 # both: the noisiest 10% drawn ten times as often, and the text encoder kept at its initial weights
 L19 = spec(P, 2400, batch=16, unet=SMALL, pred="v_prediction", floor=1, bias=STRONG); L19["text_encoder_learning_rate"] = 0
 write("L19s-v-floor1-later10-frozen-text-2400", L19)
+# full data (every shape, colour, size, background): L15s's recipe learned neither detail nor position there within
+# 2 000 steps at full size (F3, seed-locked: the cell follows the noise). Without the schedule's leak (zero terminal
+# SNR) the noise holds no cell to follow; with and without a frozen text encoder
+F4 = spec(F, 2400, batch=16, unet=SMALL, pred="v_prediction", zero=True, floor=1, bias=STRONG, evaluate=600)
+write("F4s-zerosnr-v-floor1-later10-full-2400", F4)
+F5 = copy.deepcopy(F4); F5["text_encoder_learning_rate"] = 0
+write("F5s-zerosnr-v-floor1-later10-frozen-text-full-2400", F5)
