@@ -44,7 +44,7 @@ public abstract class GenerationCommand : SdCommand
         using var pipeline = ModelLoading.Load(modelPath, precision, tokenizer, configFolder, deferVae: true);
         pipeline.VaeTiling = VaeTileOption.Read(parse.GetValue(Shared.VaeTile));
         adapters.ApplyTo(pipeline, pipeline.Warn);
-        if (AdapterOptions.PlainSyntaxNotice(request) is { } notice) pipeline.Warn(notice);
+        if (AdapterOptions.PlainSyntaxNotice(request) is { } notice) pipeline.Warn?.Invoke(notice);
         pipeline.ReleaseTextEncodersAfterEncoding = true;
         pipeline.ReleaseUnetAfterSampling = true;
         using var initialLatents = initLatents is { } file ? ReadInitialLatents(file) : null;

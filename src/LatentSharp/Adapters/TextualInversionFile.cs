@@ -92,7 +92,12 @@ public sealed class TextualInversionFile : IDisposable
         if (entry.Shape.Length == 2 && entry.Shape[0] > MaxVectors)
             throw new CheckpointException(file.Path, $"{key} holds {entry.Shape[0]} vectors; a prompt chunk holds at most {MaxVectors}");
         var values = file.Read(key, ScalarType.Float32);
-        if (values.dim() == 1) using (values) values = values.unsqueeze(0).contiguous();
+        if (values.dim() == 1)
+        {
+            var vector = values;
+            values = vector.unsqueeze(0).contiguous();
+            vector.Dispose();
+        }
         bool finite;
         using (var check = values.isfinite().all()) finite = check.item<bool>();
         if (finite) return values;

@@ -98,7 +98,7 @@ public sealed class StableDiffusionModel : IDisposable
 
     /// <summary>
     /// A frozen random-weight model for inference (benchmarks), its weights drawn directly in the precision's
-    /// dtype so that a bf16 model never exists in float32, even briefly. Falls back as <see cref="Load(string, Precision, string?, Action{string}?)"/>.
+    /// dtype so that a bf16 model never exists in float32, even briefly. Falls back as <see cref="Load(string, Precision, string?, Action{string}?, Action{LoadProgress}?, string?, bool)"/>.
     /// </summary>
     public static StableDiffusionModel Create(StableDiffusionConfigSet configs, string name, Precision precision,
         string? tokenizerPath = null, Action<string>? notice = null)

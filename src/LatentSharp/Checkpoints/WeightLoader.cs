@@ -21,7 +21,7 @@ internal static class WeightLoader
     /// Loads <paramref name="weights"/> into <paramref name="model"/>, which may be built on the meta device:
     /// its parameters then get fresh storage of <paramref name="dtype"/> before the data is read.
     /// </summary>
-    /// <param name="bytesRead">Called after each tensor with the stored bytes it took (see <see cref="StoredBytes"/>).</param>
+    /// <param name="bytesRead">Called after each tensor with the stored bytes it took (see <see cref="StoredBytes(nn.Module, ComponentWeights)"/>).</param>
     public static void Load(nn.Module model, ComponentWeights weights, ScalarType dtype, Action<long>? bytesRead = null)
     {
         Plan(model, weights);

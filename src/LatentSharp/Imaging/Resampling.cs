@@ -27,7 +27,6 @@ public static class Resampling
         return ToBytes(both, width, height);
     }
 
-    /// <summary>The centred <paramref name="width"/> × <paramref name="height"/> window of the image.</summary>
     /// <summary>Each pixel becomes a factor×factor block: enlarges small images for grids without blurring them.</summary>
     public static RgbImage ScaleNearest(RgbImage image, int factor)
     {

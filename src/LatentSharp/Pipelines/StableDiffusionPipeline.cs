@@ -18,7 +18,7 @@ namespace LatentSharp.Pipelines;
 public sealed partial class StableDiffusionPipeline : IDisposable
 {
     /// <summary>A pipeline over a model already in memory with the tokenizer(s) to read prompts; it owns (disposes) the model.</summary>
-    /// <param name="model">The networks and their configs (<see cref="StableDiffusionModel.Load(string, Precision, string?, Action{string}?, Action{LoadProgress}?, string?)"/>).</param>
+    /// <param name="model">The networks and their configs (<see cref="StableDiffusionModel.Load(string, Precision, string?, Action{string}?, Action{LoadProgress}?, string?, bool)"/>).</param>
     /// <param name="tokenizer">The CLIP tokenizer of the (first) text encoder.</param>
     /// <param name="tokenizer2">SDXL's tokenizer_2; null: <paramref name="tokenizer"/> padding with "!", which is what tokenizer_2 is.</param>
     public StableDiffusionPipeline(StableDiffusionModel model, ClipTokenizer tokenizer, ClipTokenizer? tokenizer2 = null)

@@ -46,7 +46,7 @@ public sealed record AutoencoderTrainingOptions
     /// <summary>Images held out of training to measure reconstruction on (at most a fifth of the data).</summary>
     public int ValidationCount { get; init; } = 256;
 
-    /// <summary>Also report how often <see cref="Evaluation.ShapesJudge"/> reads the same attributes from a reconstruction as from its original (shapes data).</summary>
+    /// <summary>Also report how often <see cref="LatentSharp.Shapes.ShapesJudge"/> reads the same attributes from a reconstruction as from its original (shapes data).</summary>
     public bool JudgeShapes { get; init; }
 
     /// <summary>No weight average by default: the LDM autoencoders are trained without one.</summary>

@@ -53,7 +53,8 @@ public sealed class LoraTrainer : Trainer
         emptyPromptIds = tokenizer.EncodeBatch([""]);
         data = new CaptionedLatents(latents, new DataOrder(originals, spec.Optimization.Seed), tokenIds, emptyPromptIds, originals,
             model.Vae.Config.ScalingFactor);
-        objective = new DiffusionObjective(SchedulerConfig.FromJson(model.SchedulerConfigJson), SchedulerConfig.FromJson(model.SchedulerConfigJson).PredictionType);
+        var schedule = SchedulerConfig.FromJson(model.SchedulerConfigJson);
+        objective = new DiffusionObjective(schedule, schedule.PredictionType ?? DiffusionObjective.Epsilon);
         foreach (var (_, target) in network.Targets)
         {
             baseWeights[target.Weight] = target.Weight.detach().clone().DetachFromDisposeScope();
