@@ -27,7 +27,7 @@ public sealed class TrainUnetCommand : SdCommand
         "CLIPTextModel config.json for a new model (vocab and special ids come from the tokenizer)", "FILE");
     readonly Option<int> vocabSize = CliOption.Int("--vocab-size", "byte-pair vocabulary learned from the captions", 1000, BpeTrainer.BaseVocabSize, 49152);
     readonly Option<double?> textEncoderLr = CliOption.OptionalDouble("--text-encoder-lr",
-        "peak learning rate of a new model's text encoder (default: --lr; 0 keeps it at its initial weights), as kohya's --text_encoder_lr", 0, 1);
+        "peak learning rate of the text encoder, as kohya's --text_encoder_lr: a new model's (default: --lr; 0 keeps it at its initial weights), or the base model's, trained too when fine-tuning (default: frozen)", 0, 1);
     readonly Option<double> captionDropout = CliOption.Double("--caption-dropout", "share of captions replaced by \"\"", 0.1, 0, 1);
     readonly TextOption<string> predictionType = CliOption.Choice("--prediction-type", "what the U-Net predicts", PredictionTypes, DiffusionObjective.Epsilon);
     readonly Option<string?> schedulerConfig = CliOption.OptionalString("--scheduler-config",

@@ -46,7 +46,10 @@ internal sealed class DiffusionComponents : IDisposable
     public static DiffusionComponents Build(TrainingRunFolder run, DiffusionTrainingOptions spec, IReadOnlyList<string> captions, Action<string>? report) =>
         spec.BaseModel is { } basePath ? FromBaseModel(basePath, spec) : FromScratch(run, spec, captions, report);
 
-    /// <summary>Fine-tuning: the base model's tokenizer, VAE, schedule and frozen text encoder; its U-Net made trainable (or a new one).</summary>
+    /// <summary>
+    /// Fine-tuning: the base model's tokenizer, VAE, schedule and text encoder — frozen, unless given a learning rate of
+    /// its own — and its U-Net made trainable (or a new one).
+    /// </summary>
     static DiffusionComponents FromBaseModel(string basePath, DiffusionTrainingOptions spec)
     {
         var model = StableDiffusionModel.Load(basePath);
@@ -62,9 +65,16 @@ internal sealed class DiffusionComponents : IDisposable
             unet = model.Unet;
             foreach (var p in unet.parameters()) p.requires_grad = true;
         }
+        bool trainsTextEncoder = spec.TextEncoderLearningRate is > 0;
+        if (trainsTextEncoder && model.TextEncoder2 is not null)
+        {
+            model.Dispose();
+            throw new LatentSharpException("training the text encoders of a model with two (SDXL) is not supported; leave --text-encoder-lr out to keep them frozen");
+        }
+        if (trainsTextEncoder) foreach (var p in model.TextEncoder.parameters()) p.requires_grad = true;
         var schedule = (spec.Scheduler ?? SchedulerConfig.FromJson(model.SchedulerConfigJson)) with { PredictionType = spec.PredictionType };
         return new DiffusionComponents(model.Kind, ClipTokenizer.FromFolder(tokenizerPath), tokenizerPath, model.Vae, model.TextEncoder, unet,
-            trainsTextEncoder: false, schedule.ToJson() + "\n");
+            trainsTextEncoder, schedule.ToJson() + "\n");
     }
 
     /// <summary>A new model: a byte-pair vocabulary learned from the captions, a fresh text encoder and U-Net.</summary>

@@ -143,7 +143,7 @@ public sealed class DiffusionTrainer : Trainer
     DiffusionTrainingOptions ResolvedSpec() => spec with
     {
         Unet = spec.Unet ?? (spec.BaseModel is null ? parts.Unet.Config : null),
-        TextEncoder = parts.TrainsTextEncoder ? parts.TextEncoder.Config : null,
+        TextEncoder = spec.BaseModel is null ? parts.TextEncoder.Config : null, // a base model brings its own
         Samples = spec.Samples with { Prompts = spec.Samples.PromptsOrDefault },
         Scheduler = SchedulerConfig.FromJson(parts.SchedulerConfigJson),
     };

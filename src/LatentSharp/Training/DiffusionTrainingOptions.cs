@@ -34,9 +34,11 @@ public sealed record DiffusionTrainingOptions
     public int VocabSize { get; init; } = 1000;
 
     /// <summary>
-    /// Peak learning rate of a new model's text encoder (null: the U-Net's; 0: kept at its initial weights), as kohya's
-    /// <c>--text_encoder_lr</c>. Trained at the U-Net's rate from scratch, the text encoder makes the words the U-Net
-    /// does not read yet nearly identical in its output, and they then never get read (issue 12: one position axis).
+    /// Peak learning rate of the text encoder, as kohya's <c>--text_encoder_lr</c>. A new model: null trains it at the
+    /// U-Net's rate, 0 keeps it at its initial weights. Fine-tuning: null or 0 keep the base model's frozen, a positive
+    /// rate trains it too (kohya's <c>--train_text_encoder</c>). Trained at the U-Net's rate from scratch, the text encoder
+    /// makes the words the U-Net does not read yet nearly identical in its output, and they then never get read (issue
+    /// 12: one position axis); a base model's encoder whose position words collapsed so is why they need training.
     /// </summary>
     public double? TextEncoderLearningRate { get; init; }
 
@@ -80,8 +82,6 @@ public sealed record DiffusionTrainingOptions
             throw new LatentSharpException("give either a base model to fine-tune or an autoencoder to train a new model on (not both)");
         if (BaseModel != null && TextEncoder != null)
             throw new LatentSharpException("a fine-tuned model keeps its base model's text encoder; a text encoder config applies to new models only");
-        if (BaseModel != null && TextEncoderLearningRate != null)
-            throw new LatentSharpException("a fine-tuned model keeps its base model's text encoder frozen; a text encoder learning rate applies to new models only");
         if (TextEncoderLearningRate is < 0 || TextEncoderLearningRate is { } te && !double.IsFinite(te))
             throw new LatentSharpException($"the text encoder's learning rate must be finite and not negative (got {TextEncoderLearningRate})");
         if (CaptionDropout is < 0 or > 1) throw new LatentSharpException($"caption dropout must be between 0 and 1 (got {CaptionDropout})");

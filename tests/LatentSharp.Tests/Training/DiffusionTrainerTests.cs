@@ -127,6 +127,29 @@ public class DiffusionTrainerTests : IDisposable
     }
 
     [Fact]
+    public void FineTuningWithATextEncoderRateTrainsTheBaseTextEncoderToo()
+    {
+        var options = TinyTraining.NewModel(data, vae, steps: 3) with
+        {
+            Vae = null, BaseModel = Fixtures.TinySd1, Unet = null, TextEncoder = null, TextEncoderLearningRate = 1e-3,
+            Preprocessing = new ImagePreprocessing(64),
+        };
+        using (var trainer = DiffusionTrainer.Create(temp["run"], options))
+        {
+            Assert.Equal(TrainingOutcome.Completed, trainer.Train());
+            trainer.Export(temp["model"]);
+        }
+        using var original = StableDiffusionModel.Load(Fixtures.TinySd1);
+        using var tuned = StableDiffusionModel.Load(temp["model"]);
+        Assert.True(MaxDifference(original.TextEncoder, tuned.TextEncoder) > 0, "the text encoder did not change");
+        Assert.Equal(0, MaxDifference(original.Vae, tuned.Vae));
+
+        // resumable like any run: the text encoder's weights are in the checkpoint
+        using var resumed = DiffusionTrainer.Resume(temp["run"]);
+        Assert.Equal(3, resumed.State.Step);
+    }
+
+    [Fact]
     public void ARunFolderInUseIsNotOverwritten()
     {
         using (DiffusionTrainer.Create(temp["run"], TinyTraining.NewModel(data, vae, steps: 1))) { }
