@@ -33,11 +33,11 @@ public static class Program
         ["train"] = "train an autoencoder (sd train vae), a text-to-image model (sd train unet) or a LoRA (sd train lora)",
     };
 
+    /// <summary>`sd ARGS` in this process (the process itself starts in <see cref="ProcessEntry"/>).</summary>
     public static int Main(string[] argv)
     {
         // Before anything can load LibTorch: the settings it reads once (thread waiting, huge pages).
         TorchRuntime.PrepareNativeEnvironment();
-        WholeLineStandardError.Install();
         var root = BuildRoot(AllCommands());
         if (argv.Length == 0)
         {
