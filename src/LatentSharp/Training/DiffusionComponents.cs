@@ -53,6 +53,12 @@ internal sealed class DiffusionComponents : IDisposable
     static DiffusionComponents FromBaseModel(string basePath, DiffusionTrainingOptions spec)
     {
         var model = StableDiffusionModel.Load(basePath);
+        bool trainsTextEncoder = spec.TextEncoderLearningRate is > 0;
+        if (trainsTextEncoder && model.TextEncoder2 is not null)
+        {
+            model.Dispose();
+            throw new LatentSharpException("training the text encoders of a model with two (SDXL) is not supported; leave --text-encoder-lr out to keep them frozen");
+        }
         var tokenizerPath = model.RequireTokenizerPath();
         UNet2DConditionModel unet;
         if (spec.Unet is { } config)
@@ -64,12 +70,6 @@ internal sealed class DiffusionComponents : IDisposable
         {
             unet = model.Unet;
             foreach (var p in unet.parameters()) p.requires_grad = true;
-        }
-        bool trainsTextEncoder = spec.TextEncoderLearningRate is > 0;
-        if (trainsTextEncoder && model.TextEncoder2 is not null)
-        {
-            model.Dispose();
-            throw new LatentSharpException("training the text encoders of a model with two (SDXL) is not supported; leave --text-encoder-lr out to keep them frozen");
         }
         if (trainsTextEncoder) foreach (var p in model.TextEncoder.parameters()) p.requires_grad = true;
         var schedule = (spec.Scheduler ?? SchedulerConfig.FromJson(model.SchedulerConfigJson)) with { PredictionType = spec.PredictionType };
