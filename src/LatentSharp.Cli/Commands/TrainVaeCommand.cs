@@ -29,11 +29,17 @@ public sealed class TrainVaeCommand : SdCommand
         "autoencoder folder (or a pipeline with one) to fine-tune, its config included, instead of new weights", "VAE");
     readonly Option<bool> decoderOnly = CliOption.Flag("--decoder-only",
         "with --base-vae: train only the decoder; latents and scaling factor stay the base's, so models built on it still work (as sd-vae-ft-mse)");
+    readonly Option<double> keepLatents = CliOption.Double("--keep-latents",
+        "with --base-vae, whole autoencoder: hold the encoder's latents to the base's on images not recoloured, with this weight; new colours get latents of their own, the scaling factor stays the base's, and U-Nets trained on the base still work",
+        0, 0, 1e6, helpName: "WEIGHT");
+    readonly Option<double> keepDecoderNoise = CliOption.Double("--keep-decoder-noise",
+        "with --keep-latents: also hold the decoder's images to the base's for the base's latents plus noise of this size (U-Net units), so a U-Net's near misses decode as before",
+        0, 0, 10, helpName: "SIGMA");
     readonly Option<bool> judgeShapes = CliOption.Flag("--judge-shapes", "also report how often the shapes judge reads reconstructions as the originals");
 
     public TrainVaeCommand() : base("train vae", "train an autoencoder (AutoencoderKL) on an image folder", """
         sd train vae --data DIR --out RUN [options]                        a new run
-        sd train vae --data DIR --out RUN --base-vae VAE [--decoder-only]  fine-tune one
+        sd train vae --data DIR --out RUN --base-vae VAE [--decoder-only | --keep-latents W]  fine-tune one
         sd train vae --out RUN --resume                                    continue a run
 
         Trains an autoencoder with an L1 reconstruction loss and a small KL term, measures PSNR on held-out
@@ -42,7 +48,7 @@ public sealed class TrainVaeCommand : SdCommand
         """)
     {
         foreach (var option in training.Leading) Add(option);
-        foreach (var option in new Option[] { config, baseVae, decoderOnly, crop, recolor, klWeight, valCount, judgeShapes }) Add(option);
+        foreach (var option in new Option[] { config, baseVae, decoderOnly, keepLatents, keepDecoderNoise, crop, recolor, klWeight, valCount, judgeShapes }) Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
 
@@ -57,7 +63,7 @@ public sealed class TrainVaeCommand : SdCommand
         AutoencoderTrainer trainer;
         if (resume)
         {
-            training.RejectRunOptions(parse, [config, baseVae, decoderOnly, crop, recolor, klWeight, valCount, judgeShapes]);
+            training.RejectRunOptions(parse, [config, baseVae, decoderOnly, keepLatents, keepDecoderNoise, crop, recolor, klWeight, valCount, judgeShapes]);
             trainer = AutoencoderTrainer.Resume(output, TrainingConsole.Report);
             training.ApplyRunThreads(parse, trainer.Options);
         }
@@ -73,6 +79,8 @@ public sealed class TrainVaeCommand : SdCommand
                 Vae = parse.GetValue(config) is { } file ? ConfigJson.Read<AutoencoderKLConfig>(file) : null,
                 BaseVae = parse.GetValue(baseVae),
                 DecoderOnly = parse.GetValue(decoderOnly),
+                KeepLatentsWeight = parse.GetValue(keepLatents),
+                KeepDecoderNoise = parse.GetValue(keepDecoderNoise),
                 KlWeight = parse.GetValue(klWeight),
                 ValidationCount = parse.GetValue(valCount),
                 JudgeShapes = parse.GetValue(judgeShapes),

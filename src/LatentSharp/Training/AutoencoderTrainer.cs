@@ -29,6 +29,8 @@ public sealed class AutoencoderTrainer : Trainer
     readonly AutoencoderTrainingOptions spec;
     readonly AutoencoderKL vae;
     readonly AutoencoderKL inferenceVae;
+    /// <summary>The base autoencoder, frozen, whose latents <see cref="AutoencoderTrainingOptions.KeepLatentsWeight"/> holds to; else null.</summary>
+    readonly AutoencoderKL? anchor;
     readonly ModuleGroup inferenceWeights;
     readonly Tensor images;
     readonly Tensor trainIndices;
@@ -45,6 +47,15 @@ public sealed class AutoencoderTrainer : Trainer
         order = new DataOrder((int)trainIndices.shape[0], spec.Optimization.Seed);
         inferenceVae = Loop.Ema is null ? vae : AllocatedCopy(vae);
         inferenceWeights = Loop.Ema is null ? trainable : new ModuleGroup(("vae", inferenceVae));
+        anchor = spec.KeepLatentsWeight > 0 ? FrozenBase(spec.BaseVae!) : null;
+    }
+
+    static AutoencoderKL FrozenBase(string path)
+    {
+        var frozen = AutoencoderFolder.Load(path);
+        foreach (var parameter in frozen.parameters()) parameter.requires_grad = false;
+        frozen.eval();
+        return frozen;
     }
 
     /// <summary>
@@ -130,7 +141,8 @@ public sealed class AutoencoderTrainer : Trainer
         var pixels = ToModelSpace(Crop(images.index_select(0, indices), random));
         if (spec.RandomFlip) pixels = where(rand([batch, 1, 1, 1], generator: random) < 0.5, pixels.flip(3), pixels);
         // drawn only when asked for, so runs without it keep their random stream (and resume bit for bit)
-        if (spec.RecolorProbability > 0) pixels = RandomRecolor.Apply(pixels, spec.RecolorProbability, random);
+        var recolored = zeros([batch, 1, 1, 1], ScalarType.Bool);
+        if (spec.RecolorProbability > 0) (pixels, recolored) = RandomRecolor.Apply(pixels, spec.RecolorProbability, random);
 
         var posterior = EncodeForTraining(pixels);
         var latent = posterior.Sample(randn(posterior.Mean.shape, generator: random));
@@ -138,8 +150,34 @@ public sealed class AutoencoderTrainer : Trainer
         var l1 = (reconstruction - pixels).abs().mean();
         if (spec.DecoderOnly) return l1; // the KL term depends on the frozen encoder alone
         var klPerImage = 0.5 * (posterior.Mean.square() + posterior.LogVar.exp() - 1 - posterior.LogVar).sum() / batch;
-        return l1 + spec.KlWeight / (pixels.numel() / batch) * klPerImage;
+        var loss = l1 + spec.KlWeight / (pixels.numel() / batch) * klPerImage;
+        return anchor is null ? loss : loss + DriftFromBase(pixels, posterior.Mean, recolored, random);
     }
+
+    /// <summary>
+    /// How far the autoencoder has moved from the base on the images that kept their colours (the recoloured ones are
+    /// what it is meant to learn anew), weighted by <see cref="AutoencoderTrainingOptions.KeepLatentsWeight"/>: the
+    /// encoder's latents' mean squared distance from the base's, and with
+    /// <see cref="AutoencoderTrainingOptions.KeepDecoderNoise"/> the L1 distance of the decoder's images from the
+    /// base decoder's, both decoding the base's latents moved by that much noise.
+    /// </summary>
+    Tensor DriftFromBase(Tensor pixels, Tensor mean, Tensor recolored, Generator random)
+    {
+        var kept = recolored.logical_not().to_type(ScalarType.Float32).flatten();
+        Tensor target;
+        using (no_grad()) target = anchor!.Encode(pixels).Mean;
+        var drift = KeptMean((mean - target).square(), kept);
+        if (spec.KeepDecoderNoise <= 0) return spec.KeepLatentsWeight * drift;
+        // the noise is in the U-Net's units (latents × scaling factor, about unit variance)
+        var nearby = target + spec.KeepDecoderNoise / anchor.Config.ScalingFactor * randn(target.shape, generator: random);
+        Tensor expected;
+        using (no_grad()) expected = anchor.Decode(nearby);
+        return spec.KeepLatentsWeight * (drift + KeptMean((vae.Decode(nearby) - expected).abs(), kept));
+    }
+
+    /// <summary>Mean of <paramref name="values"/> over the kept images; 0 when none is kept.</summary>
+    static Tensor KeptMean(Tensor values, Tensor kept) =>
+        (values.flatten(1).mean([1]) * kept).sum() / kept.sum().clamp_min(1);
 
     /// <summary>The posterior; without a graph when only the decoder learns (half the backward pass saved).</summary>
     DiagonalGaussianDistribution EncodeForTraining(Tensor pixels)
@@ -216,13 +254,13 @@ public sealed class AutoencoderTrainer : Trainer
 
     /// <summary>
     /// Writes the diffusers <c>vae/</c> folder, its scaling factor set to 1 / the standard deviation of the
-    /// training images' latents (as Stable Diffusion's 0.18215 was measured) — or kept from the base when only the
-    /// decoder was trained, since the latents, and the U-Nets trained on them, are the base's.
+    /// training images' latents (as Stable Diffusion's 0.18215 was measured) — or kept from the base when the latents
+    /// are the base's (decoder only, or held to them), since the U-Nets trained on them are too.
     /// </summary>
     public void Export(string folder, ScalarType? dtype = null)
     {
         CopyWeightsForInference(inferenceWeights);
-        if (spec.DecoderOnly)
+        if (spec.KeepsBaseLatents)
         {
             AutoencoderFolder.Save(inferenceVae, folder, dtype);
             return;
@@ -244,6 +282,7 @@ public sealed class AutoencoderTrainer : Trainer
             inferenceWeights.Dispose();
         }
         vae.Dispose();
+        anchor?.Dispose();
         Trainable.Dispose();
         images.Dispose();
         trainIndices.Dispose();

@@ -38,6 +38,28 @@ public sealed record AutoencoderTrainingOptions
     public bool DecoderOnly { get; init; }
 
     /// <summary>
+    /// With <see cref="BaseVae"/>, the whole autoencoder trained: weight of a term that holds the encoder's latents
+    /// (posterior means) to the base's on the images that were not recoloured — the squared distance, averaged over
+    /// latent values. The palette's latents, and so the U-Nets trained on them, stay valid, while the encoder is free
+    /// to give new colours latents of their own (which a frozen encoder cannot: it maps pink onto red). The scaling
+    /// factor stays the base's. 0: off.
+    /// </summary>
+    public double KeepLatentsWeight { get; init; }
+
+    /// <summary>
+    /// With <see cref="KeepLatentsWeight"/>: also hold the decoder to the base's around the base's latents (with the same
+    /// weight) — the L1
+    /// distance of the two decoders' images for the kept images' base latents plus Gaussian noise of this standard
+    /// deviation in the U-Net's units (latent × scaling factor). A U-Net never lands exactly on the encoder's latents,
+    /// and a decoder retrained to draw every colour reads its near misses as in-between colours, where the base's
+    /// snapped them to the palette. 0: off.
+    /// </summary>
+    public double KeepDecoderNoise { get; init; }
+
+    /// <summary>The latents (and the scaling factor) are the base's: decoder-only, or held to them.</summary>
+    public bool KeepsBaseLatents => DecoderOnly || KeepLatentsWeight > 0;
+
+    /// <summary>
     /// Weight of the KL term against the per-image reconstruction sum, as the LDM autoencoders count it
     /// (1e-6 there): just enough to keep the latent scale bounded, far too little to blur.
     /// </summary>
@@ -57,6 +79,11 @@ public sealed record AutoencoderTrainingOptions
         if (KlWeight < 0) throw new LatentSharpException($"the KL weight must not be negative (got {KlWeight})");
         if (RecolorProbability is < 0 or > 1) throw new LatentSharpException($"the recolour probability must be between 0 and 1 (got {RecolorProbability})");
         if (DecoderOnly && BaseVae is null) throw new LatentSharpException("training the decoder only needs a base autoencoder to fine-tune");
+        if (KeepLatentsWeight < 0) throw new LatentSharpException($"the keep-latents weight must not be negative (got {KeepLatentsWeight})");
+        if (KeepLatentsWeight > 0 && (BaseVae is null || DecoderOnly))
+            throw new LatentSharpException("keeping the base's latents needs a base autoencoder whose encoder is trained (not decoder-only)");
+        if (KeepDecoderNoise < 0) throw new LatentSharpException($"the keep-decoder noise must not be negative (got {KeepDecoderNoise})");
+        if (KeepDecoderNoise > 0 && KeepLatentsWeight <= 0) throw new LatentSharpException("holding the decoder to the base's needs the latents kept too (a keep-latents weight)");
         if (ValidationCount < 0) throw new LatentSharpException($"the validation count must not be negative (got {ValidationCount})");
         var vae = (Vae ?? ShapesPresets.Vae(Preprocessing.Resolution)).Validate();
         if (CropSize is { } crop && (crop > Preprocessing.Resolution || crop % vae.DownscaleFactor != 0))

@@ -16,12 +16,13 @@ public static class RandomRecolor
 {
     /// <param name="pixels">Images in model space [−1, 1], (batch, 3, height, width).</param>
     /// <param name="probability">Share of images recoloured; the rest are returned unchanged.</param>
-    public static Tensor Apply(Tensor pixels, double probability, Generator random)
+    /// <returns>The images, and which were recoloured ((batch, 1, 1, 1) booleans).</returns>
+    public static (Tensor Pixels, Tensor Recolored) Apply(Tensor pixels, double probability, Generator random)
     {
         long batch = pixels.shape[0], channels = pixels.shape[1];
         var ends = rand([2, batch, channels, 1, 1], generator: random) * 2 - 1; // where −1 and +1 go
         var chosen = rand([batch, 1, 1, 1], generator: random) < probability;
         var recolored = (ends[1] - ends[0]) / 2 * pixels + (ends[1] + ends[0]) / 2;
-        return where(chosen, recolored, pixels);
+        return (where(chosen, recolored, pixels), chosen);
     }
 }

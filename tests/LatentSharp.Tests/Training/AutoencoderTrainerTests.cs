@@ -96,4 +96,47 @@ public class AutoencoderTrainerTests : IDisposable
         var both = Assert.Throws<LatentSharpException>(() => AutoencoderTrainer.Create(temp["bad2"], Options(steps: 2) with { BaseVae = temp["base"] }));
         Assert.Contains("not both", both.Message);
     }
+
+    [Fact]
+    public void KeepingTheLatentsHoldsTheEncoderAndOptionallyTheDecoderNearTheBase()
+    {
+        using (var first = AutoencoderTrainer.Create(temp["base-run"], Options(steps: 4)))
+        {
+            first.Train();
+            first.Export(temp["base"]);
+        }
+        // (latent drift, decoder drift) of a fine-tune from the base, on shapes images and on latents near the base's
+        (double Encoder, double Decoder) Drift(string name, double weight, double decoderNoise)
+        {
+            var options = Options(steps: 16) with
+            {
+                Vae = null, BaseVae = temp["base"], RecolorProbability = 0.5, KeepLatentsWeight = weight, KeepDecoderNoise = decoderNoise,
+            };
+            using (var trainer = AutoencoderTrainer.Create(temp[name + "-run"], options))
+            {
+                Assert.Equal(TrainingOutcome.Completed, trainer.Train());
+                trainer.Export(temp[name]);
+            }
+            using var baseVae = AutoencoderFolder.Load(temp["base"]);
+            using var tuned = AutoencoderFolder.Load(temp[name]);
+            if (weight > 0) Assert.Equal(baseVae.Config.ScalingFactor, tuned.Config.ScalingFactor);
+            using var _ = no_grad();
+            using var data = ImageFolderDataset.Load(options.DataFolder, options.Preprocessing);
+            using var pixels = data.Images.narrow(0, 0, 16).to_type(ScalarType.Float32) / 127.5 - 1; // shapes as trained on
+            using var a = baseVae.Encode(pixels);
+            using var b = tuned.Encode(pixels);
+            using var nearby = a.Mean + 0.5 / baseVae.Config.ScalingFactor * randn(a.Mean.shape, generator: new Generator(6));
+            return ((a.Mean - b.Mean).square().mean().item<float>(), (baseVae.Decode(nearby) - tuned.Decode(nearby)).abs().mean().item<float>());
+        }
+        var free = Drift("free", 0, 0);
+        var kept = Drift("kept", 100, 0);
+        var decoderKept = Drift("decoder-kept", 100, 0.5);
+        Assert.True(kept.Encoder < 0.5 * free.Encoder, $"latent drift {kept.Encoder:G3} held, {free.Encoder:G3} free");
+        Assert.True(decoderKept.Decoder < 0.5 * kept.Decoder, $"decoder drift {decoderKept.Decoder:G3} held, {kept.Decoder:G3} with the latents alone held");
+
+        var refused = Assert.Throws<LatentSharpException>(() => AutoencoderTrainer.Create(temp["bad"], Options(steps: 2) with { KeepLatentsWeight = 1 }));
+        Assert.Contains("base autoencoder", refused.Message);
+        var noLatents = Assert.Throws<LatentSharpException>(() => AutoencoderTrainer.Create(temp["bad2"], Options(steps: 2) with { KeepDecoderNoise = 0.5 }));
+        Assert.Contains("latents kept", noLatents.Message);
+    }
 }

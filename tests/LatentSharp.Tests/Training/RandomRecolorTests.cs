@@ -19,7 +19,7 @@ public class RandomRecolorTests
     public void EachChannelIsMappedAffinelyInsideTheRange()
     {
         var pixels = TwoColourImages(200);
-        var recolored = RandomRecolor.Apply(pixels, 1, new Generator(3));
+        var recolored = RandomRecolor.Apply(pixels, 1, new Generator(3)).Pixels;
         Assert.InRange(recolored.min().item<float>(), -1f, 1f);
         Assert.InRange(recolored.max().item<float>(), -1f, 1f);
         // flat regions stay flat: every pixel of a half has its half's new colour
@@ -38,11 +38,13 @@ public class RandomRecolorTests
     public void OnlyTheGivenShareIsRecolouredAndTheDrawIsSeeded()
     {
         var pixels = TwoColourImages(400);
-        var once = RandomRecolor.Apply(pixels, 0.25, new Generator(7));
-        var again = RandomRecolor.Apply(pixels, 0.25, new Generator(7));
+        var (once, chosen) = RandomRecolor.Apply(pixels, 0.25, new Generator(7));
+        var again = RandomRecolor.Apply(pixels, 0.25, new Generator(7)).Pixels;
         Assert.True(once.eq(again).all().item<bool>());
-        long unchanged = (once - pixels).abs().flatten(1).amax(1).lt(1e-7).sum().item<long>();
-        Assert.InRange(unchanged, 260, 340);
-        Assert.True(RandomRecolor.Apply(pixels, 0, new Generator(7)).eq(pixels).all().item<bool>());
+        var unchanged = (once - pixels).abs().flatten(1).amax(1).lt(1e-7);
+        Assert.InRange(unchanged.sum().item<long>(), 260, 340);
+        // the returned choice names exactly the changed images
+        Assert.True(unchanged.eq(chosen.flatten().logical_not()).all().item<bool>());
+        Assert.True(RandomRecolor.Apply(pixels, 0, new Generator(7)).Pixels.eq(pixels).all().item<bool>());
     }
 }
