@@ -67,14 +67,18 @@ public class AutoencoderTrainerTests : IDisposable
         Assert.Contains("'vae' run", e.Message);
     }
 
+    /// <summary>A briefly trained autoencoder in temp["base"], to fine-tune.</summary>
+    void TrainBase()
+    {
+        using var first = AutoencoderTrainer.Create(temp["base-run"], Options(steps: 4));
+        first.Train();
+        first.Export(temp["base"]);
+    }
+
     [Fact]
     public void ADecoderOnlyFineTuneKeepsTheEncoderAndTheScalingFactorAndChangesTheDecoder()
     {
-        using (var first = AutoencoderTrainer.Create(temp["base-run"], Options(steps: 4)))
-        {
-            first.Train();
-            first.Export(temp["base"]);
-        }
+        TrainBase();
         var options = Options(steps: 6) with { Vae = null, BaseVae = temp["base"], DecoderOnly = true, RecolorProbability = 0.5, Optimization = Options(6).Optimization with { EmaDecay = 0.9 } };
         using var trainer = AutoencoderTrainer.Create(temp["run"], options);
         Assert.Equal(TrainingOutcome.Completed, trainer.Train());
@@ -100,11 +104,7 @@ public class AutoencoderTrainerTests : IDisposable
     [Fact]
     public void KeepingTheLatentsHoldsTheEncoderAndOptionallyTheDecoderNearTheBase()
     {
-        using (var first = AutoencoderTrainer.Create(temp["base-run"], Options(steps: 4)))
-        {
-            first.Train();
-            first.Export(temp["base"]);
-        }
+        TrainBase();
         // (latent drift, decoder drift) of a fine-tune from the base, on shapes images and on latents near the base's
         (double Encoder, double Decoder) Drift(string name, double weight, double decoderNoise)
         {
