@@ -38,9 +38,9 @@ public sealed class TrainVaeCommand : SdCommand
     readonly Option<bool> judgeShapes = CliOption.Flag("--judge-shapes", "also report how often the shapes judge reads reconstructions as the originals");
 
     public TrainVaeCommand() : base("train vae", "train an autoencoder (AutoencoderKL) on an image folder", """
-        sd train vae --data DIR --out RUN [options]                        a new run
-        sd train vae --data DIR --out RUN --base-vae VAE [--decoder-only | --keep-latents W]  fine-tune one
-        sd train vae --out RUN --resume                                    continue a run
+        sd train vae --data DIR --out RUN [options]        a new run
+        sd train vae --data DIR --out RUN --base-vae VAE   fine-tune one (--decoder-only, --keep-latents W)
+        sd train vae --out RUN --resume                    continue a run
 
         Trains an autoencoder with an L1 reconstruction loss and a small KL term, measures PSNR on held-out
         images at every sample step (eval.jsonl), and at the end writes RUN/vae (diffusers format, with the
