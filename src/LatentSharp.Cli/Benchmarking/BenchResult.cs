@@ -56,6 +56,9 @@ public sealed record BenchResult
 
     public required string LoadAverage { get; init; }
 
+    /// <summary>The processor model and its oneDNN-relevant instruction sets (<see cref="HostProcessor"/>); absent in results from before it was recorded.</summary>
+    public string? Cpu { get; init; }
+
     static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

@@ -92,6 +92,7 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
             ImagePeakRssMb = peakReset ? ProcessMemory.PeakResidentBytes() / 1e6 : null,
             PeakRssMb = ProcessMemory.PeakResidentBytes() / 1e6,
             LoadAverage = LoadAverage(),
+            Cpu = HostProcessor.Describe(),
         };
     }
 
