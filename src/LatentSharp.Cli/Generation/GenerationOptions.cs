@@ -48,7 +48,7 @@ public sealed class GenerationOptions
         "for a single file whose configs cannot be inferred from its weights: a diffusers folder with its configs (and tokenizers)", "DIR");
 
     public readonly TextOption<Precision> Precision = PrecisionOption.Create(
-        "fp32 or bf16 (bf16: about 2× faster on CPUs with native bf16, else falls back to fp32)");
+        "fp32 or bf16 (bf16: half the memory; faster only where the CPU's bf16 kernels are, e.g. 2.3× on AMD Zen 4 but slower than fp32 on a Xeon without AMX — `sd bench --parts step` tells; falls back to fp32 without native bf16)");
 
     public readonly Option<int?> VaeTile = VaeTileOption.Create(
         "decode in overlapping tiles of N latent pixels (e.g. 64 = 512 px): large images in less memory");
