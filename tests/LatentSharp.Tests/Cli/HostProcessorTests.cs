@@ -19,8 +19,11 @@ public class HostProcessorTests
     public void NamesTheFirstProcessorAndTheKernelsItsFlagsAllow()
     {
         Assert.Equal("Intel(R) Xeon(R) Processor; avx512f avx512_bf16", HostProcessor.FromCpuInfo(Xeon));
-        Assert.Equal("AMD EPYC 9R14; avx512f avx512_bf16 amx_bf16",
-            HostProcessor.FromCpuInfo("model name : AMD EPYC 9R14\nflags : avx512f amx_bf16 avx512_bf16\n"));
+        // The order is the list's, not the flags line's.
+        Assert.Equal("AMD EPYC 9R14; avx512f avx512_bf16",
+            HostProcessor.FromCpuInfo("model name : AMD EPYC 9R14\nflags : avx512_bf16 sse2 avx512f\n"));
+        Assert.Equal("Intel Xeon Platinum; avx512f avx512_bf16 amx_bf16",
+            HostProcessor.FromCpuInfo("model name : Intel Xeon Platinum\nflags : amx_bf16 amx_tile avx512_bf16 avx512f\n"));
     }
 
     [Fact]
