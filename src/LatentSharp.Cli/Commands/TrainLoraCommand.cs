@@ -13,6 +13,7 @@ public sealed class TrainLoraCommand : SdCommand
     static readonly Dictionary<string, LoraTargets> TargetSets = new()
     {
         ["attention"] = LoraTargets.Attention, ["transformer"] = LoraTargets.Transformer,
+        ["locon"] = LoraTargets.Locon,
     };
 
     readonly TrainingOptions training = new(Defaults.Optimization, "run.json, checkpoints/, samples/, train_log.jsonl, loss.png, lora.safetensors",
@@ -24,7 +25,7 @@ public sealed class TrainLoraCommand : SdCommand
     readonly Option<int> rank = CliOption.Int("--rank", "LoRA rank (kohya's network_dim)", Defaults.Rank, 1, 1024, helpName: "R");
     readonly Option<double?> alpha = CliOption.OptionalDouble("--alpha", "kohya's network_alpha: ΔW = alpha / rank · B·A (default: the rank)", 1e-6, 1e6);
     readonly TextOption<LoraTargets> targets = CliOption.Choice("--targets",
-        "U-Net layers: attention (to_q, to_k, to_v, to_out) or transformer (also feed-forward and proj_in/out, kohya's default)", TargetSets, "attention");
+        "U-Net layers: attention (to_q, to_k, to_v, to_out), transformer (also feed-forward and proj_in/out, kohya's default) or locon (also the ResNet and sampler convolutions)", TargetSets, "attention");
     readonly Option<bool> trainTextEncoder = CliOption.Flag("--train-text-encoder", "also train LoRA matrices on the text encoder's attention (q, k, v, out)");
     readonly Option<double> captionDropout = CliOption.Double("--caption-dropout", "share of captions replaced by \"\"", Defaults.CaptionDropout, 0, 1);
     readonly Option<double?> snrGamma = CliOption.OptionalDouble("--snr-gamma", "weigh timesteps by Min-SNR-γ (e.g. 5; default: all alike)", 1e-3, 1e6);

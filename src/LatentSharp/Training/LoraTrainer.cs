@@ -126,13 +126,24 @@ public sealed class LoraTrainer : Trainer
     static readonly string[] TransformerLayers = [.. AttentionLayers, ".ff.net.0.proj", ".ff.net.2", ".proj_in", ".proj_out"];
     static readonly string[] TextAttentionLayers = [".self_attn.q_proj", ".self_attn.k_proj", ".self_attn.v_proj", ".self_attn.out_proj"];
 
+    static readonly string[] ResnetLayers = [".conv1", ".conv2", ".conv_shortcut", ".time_emb_proj"];
+
     static bool IsTarget(LoraTarget t, LoraTrainingOptions spec) => t.Component switch
     {
-        "unet" => t.ModulePath.Contains(".attentions.", StringComparison.Ordinal)
-                  && (spec.Targets == LoraTargets.Attention ? AttentionLayers : TransformerLayers).Any(l => t.ModulePath.EndsWith(l, StringComparison.Ordinal)),
+        "unet" => IsTransformerTarget(t.ModulePath, spec.Targets) || (spec.Targets == LoraTargets.Locon && IsConvolutionTarget(t.ModulePath)),
         "text_encoder" => spec.TrainTextEncoder && TextAttentionLayers.Any(l => t.ModulePath.EndsWith(l, StringComparison.Ordinal)),
         _ => false,
     };
+
+    static bool IsTransformerTarget(string path, LoraTargets targets) =>
+        path.Contains(".attentions.", StringComparison.Ordinal)
+        && (targets == LoraTargets.Attention ? AttentionLayers : TransformerLayers).Any(l => path.EndsWith(l, StringComparison.Ordinal));
+
+    /// <summary>LoCon's extra layers: the ResNet blocks' and the samplers' (kohya leaves conv_in / conv_out alone).</summary>
+    static bool IsConvolutionTarget(string path) =>
+        (path.Contains(".resnets.", StringComparison.Ordinal) && ResnetLayers.Any(l => path.EndsWith(l, StringComparison.Ordinal)))
+        || ((path.Contains(".downsamplers.", StringComparison.Ordinal) || path.Contains(".upsamplers.", StringComparison.Ordinal))
+            && path.EndsWith(".conv", StringComparison.Ordinal));
 
     static LatentCache LoadOrEncodeLatents(TrainingRunFolder run, StableDiffusionModel model, ImageFolderDataset data, Action<string>? report)
     {

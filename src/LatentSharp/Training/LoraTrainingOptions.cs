@@ -7,6 +7,12 @@ public enum LoraTargets
     Attention,
     /// <summary>kohya's default set: the attention projections, the feed-forward layers and the transformers' proj_in / proj_out.</summary>
     Transformer,
+    /// <summary>
+    /// kohya's LoCon set: the transformer layers plus the ResNet blocks' convolutions and time-embedding projections and
+    /// the down- and upsamplers' convolutions — the layers that draw colour and texture, which attention alone reaches
+    /// only through the cross-attention's output.
+    /// </summary>
+    Locon,
 }
 
 /// <summary>

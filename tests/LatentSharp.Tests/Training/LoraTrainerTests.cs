@@ -80,6 +80,33 @@ public class LoraTrainerTests : IDisposable
     }
 
     [Fact]
+    public void ALoconRunAlsoTrainsTheResnetAndSamplerConvolutions()
+    {
+        string file = temp["locon.safetensors"];
+        using (var trainer = LoraTrainer.Create(temp["run"], Options(steps: 2) with { Targets = LoraTargets.Locon, TrainTextEncoder = false }))
+        {
+            trainer.Train();
+            trainer.Export(file);
+        }
+        using var lora = LoraFile.Load(file);
+        var conv1 = Assert.Single(lora.Layers, l => l.Name == "lora_unet_down_blocks_0_resnets_0_conv1");
+        Assert.Equal([2L, 32, 3, 3], conv1.Down.shape);  // kohya's conv LoRA: a k×k down convolution, a 1×1 up
+        Assert.Equal([32L, 2, 1, 1], conv1.Up.shape);
+        Assert.Contains(lora.Layers, l => l.Name == "lora_unet_down_blocks_0_resnets_0_time_emb_proj");
+        Assert.Contains(lora.Layers, l => l.Name == "lora_unet_down_blocks_0_downsamplers_0_conv");
+        Assert.Contains(lora.Layers, l => l.Name == "lora_unet_up_blocks_0_upsamplers_0_conv");
+        Assert.Contains(lora.Layers, l => l.Name.EndsWith("_ff_net_2", StringComparison.Ordinal));
+        Assert.DoesNotContain(lora.Layers, l => l.Name is "lora_unet_conv_in" or "lora_unet_conv_out" || l.Name.StartsWith("lora_te_", StringComparison.Ordinal));
+
+        // The loader merges the convolution layers as the trainer did: W₀ + alpha/rank · up·down in the kernel's shape.
+        using var model = StableDiffusionModel.Load(Fixtures.TinySd1);
+        var weight = model.Unet.named_parameters().Single(p => p.name == "down_blocks.0.resnets.0.conv1.weight").parameter;
+        var expected = weight.detach().clone() + (conv1.Up.flatten(1).matmul(conv1.Down.flatten(1)) * (float)conv1.AlphaOverRank).view(weight.shape);
+        model.Loras.Set([new LoraApplication(lora, 1.0)]);
+        TensorAssert.Close(expected, weight, 1e-6, "merged conv1");
+    }
+
+    [Fact]
     public void AnInterruptedRunResumesToTheSameLora()
     {
         using (var whole = LoraTrainer.Create(temp["whole"], Options(steps: 4)))
