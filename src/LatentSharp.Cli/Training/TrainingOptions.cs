@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LatentSharp.Performance;
 using LatentSharp.Training;
 using static TorchSharp.torch;
 
@@ -113,6 +114,7 @@ public sealed class TrainingOptions
     /// <summary>Sets LibTorch's thread count if --threads was given (a new run records the count it trains with).</summary>
     public void ApplyThreads(ParseResult parse)
     {
+        TorchRuntime.DisableNnpack();
         if (parse.GetValue(Threads) is int n) set_num_threads(n);
     }
 
@@ -123,6 +125,7 @@ public sealed class TrainingOptions
     public void ApplyRunThreads(ParseResult parse, OptimizationOptions run)
     {
         var (threads, warning) = ResumedThreads(parse.GetValue(Threads), run.Threads);
+        TorchRuntime.DisableNnpack();
         if (threads is int n) set_num_threads(n);
         if (warning != null) Console.Error.WriteLine(warning);
     }

@@ -20,6 +20,43 @@ public static class TorchRuntime
     {
         PrepareNativeEnvironment();
         torch.set_num_threads(threads ?? Environment.ProcessorCount);
+        DisableNnpack();  // also for library hosts that configure through here
+    }
+
+    /// <summary>
+    /// Turns LibTorch's NNPACK convolutions off, as <c>torch.backends.nnpack.set_flags(False)</c> does. Why: LibTorch
+    /// asks whether NNPACK is usable each time oneDNN declines a convolution (a 1×1 convolution on one thread with a
+    /// small batch), and on processors NNPACK does not recognise (this project's AMD EPYC VM) every asking prints
+    /// "Could not initialize NNPACK! Reason: Unsupported hardware." — 47 271 lines in one LoRA run's log. LibTorch's
+    /// own test for NNPACK also wants a batch of 16 or more, which oneDNN takes first, so NNPACK serves next to nothing
+    /// in these models. The switch lives in LibTorch's C++ context, which TorchSharp does not expose: it is called by
+    /// its Itanium-ABI name, so on Windows (another C++ ABI) it is a no-op.
+    /// </summary>
+    public static void DisableNnpack()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        try
+        {
+            at_Context_setUserEnabledNNPACK(at_globalContext(), false);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A LibTorch built without the symbol: the warning, if any, stays.
+        }
+    }
+
+    /// <summary>Whether LibTorch would consider NNPACK (<c>torch.backends.nnpack.enabled</c>); null where it cannot be asked.</summary>
+    public static bool? NnpackEnabled()
+    {
+        if (OperatingSystem.IsWindows()) return null;
+        try
+        {
+            return at_Context_userEnabledNNPACK(at_globalContext());
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -75,6 +112,17 @@ public static class TorchRuntime
             // Not glibc (musl has no malloc_trim): the pages stay until reused.
         }
     }
+
+    // at::globalContext() returns a reference (a pointer in the ABI); the member functions take it as their first argument.
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
+    static extern nint at_globalContext();
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
+    static extern void at_Context_setUserEnabledNNPACK(nint context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledNNPACKEv")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    static extern bool at_Context_userEnabledNNPACK(nint context);
 
     [DllImport("libc", EntryPoint = "malloc_trim")]
     static extern int malloc_trim(nuint pad);

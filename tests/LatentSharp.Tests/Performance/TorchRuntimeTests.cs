@@ -20,4 +20,13 @@ public class TorchRuntimeTests
         Assert.Equal(expected, NativeVariable("OMP_WAIT_POLICY"));
         Assert.Equal(Environment.GetEnvironmentVariable("THP_MEM_ALLOC_ENABLE") ?? "1", NativeVariable("THP_MEM_ALLOC_ENABLE"));
     }
+
+    [Fact]
+    public void NnpackIsSwitchedOffInLibTorchsContext()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var loaded = TorchSharp.torch.zeros(1);  // LibTorch is loaded
+        TorchRuntime.DisableNnpack();
+        Assert.Equal(false, TorchRuntime.NnpackEnabled());
+    }
 }
