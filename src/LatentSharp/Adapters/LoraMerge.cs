@@ -25,13 +25,13 @@ internal static class LoraMerge
         var up = layer.Up.to_type(ScalarType.Float32).reshape(layer.OutFeatures, layer.Rank);
         var down = layer.Down.to_type(ScalarType.Float32).reshape(layer.Rank, layer.InElements);
         float factor = (float)(scale * layer.AlphaOverRank);
-        var rows = weight.view(layer.OutFeatures, layer.InElements);
         for (long start = 0; start < layer.OutFeatures; start += RowsPerBlock)
         {
             using var blockScope = NewDisposeScope();
             long count = Math.Min(RowsPerBlock, layer.OutFeatures - start);
-            var delta = up.narrow(0, start, count).matmul(down).mul_(factor);
-            var target = rows.narrow(0, start, count);
+            // The block of output rows as the weight stores it (a convolution's may be channels-last), and ΔW shaped to it.
+            var target = weight.narrow(0, start, count);
+            var delta = up.narrow(0, start, count).matmul(down).mul_(factor).view(target.shape);
             if (target.dtype == ScalarType.Float32) target.add_(delta);
             else target.copy_(target.to_type(ScalarType.Float32).add_(delta));
         }

@@ -38,7 +38,10 @@ internal static class BlockAlignedConv
         var alignedBias = conv.bias is { } bias ? nn.functional.pad(bias, [0, padOut]) : null;
         var alignedInput = padIn > 0 ? nn.functional.pad(input, [0, 0, 0, 0, 0, padIn]) : input;
         var output = nn.functional.conv2d(alignedInput, alignedWeight, alignedBias, conv.stride, conv.padding, conv.dilation);
-        return (padOut > 0 ? output.narrow(1, 0, outChannels).contiguous() : output).MoveToOuterDisposeScope();
+        if (padOut == 0) return output.MoveToOuterDisposeScope();
+        // The cut-off output in the input's layout: a channels-last input keeps the network channels-last.
+        using var kept = output.narrow(1, 0, outChannels);
+        return (MemoryLayout.IsChannelsLast(input) ? MemoryLayout.ToChannelsLast(kept) : kept.contiguous()).MoveToOuterDisposeScope();
     }
 
     static long PaddingFor(long channels) => (Block - channels % Block) % Block;

@@ -42,12 +42,13 @@ internal sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long height = hiddenStates.shape[2], width = hiddenStates.shape[3];
+        bool channelsLast = MemoryLayout.IsChannelsLast(hiddenStates);
         var h = norm.forward(hiddenStates);
         h = linearProjection ? h.Then(ToTokens).Then(x => TokenLinear.Forward((Linear)proj_in, x)) : h.Then(proj_in.forward).Then(ToTokens);
         foreach (var block in transformer_blocks) h = h.Then(x => block.forward(x, encoderHiddenStates));
         h = linearProjection
-            ? h.Then(x => TokenLinear.Forward((Linear)proj_out, x)).Then(x => ToImage(x, height, width))
-            : h.Then(x => ToImage(x, height, width)).Then(proj_out.forward);
+            ? h.Then(x => TokenLinear.Forward((Linear)proj_out, x)).Then(x => ToImage(x, height, width, channelsLast))
+            : h.Then(x => ToImage(x, height, width, channelsLast)).Then(proj_out.forward);
         return InPlace.Add(h, hiddenStates).MoveToOuterDisposeScope();
     }
 
@@ -60,11 +61,13 @@ internal sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
         return channelsLast.reshape(image.shape[0], image.shape[2] * image.shape[3], image.shape[1]);
     }
 
-    /// <summary>[B, H·W, C] → [B, C, H, W]</summary>
-    static Tensor ToImage(Tensor tokens, long height, long width)
+    /// <summary>[B, H·W, C] → [B, C, H, W], in the memory layout the block's input had: tokens already are
+    /// channels-last, so a channels-last image is a view of them and a channels-first one a copy.</summary>
+    static Tensor ToImage(Tensor tokens, long height, long width, bool channelsLast)
     {
         using var grid = tokens.reshape(tokens.shape[0], height, width, tokens.shape[2]);
-        using var channelsFirst = grid.permute(0, 3, 1, 2);
-        return channelsFirst.contiguous();
+        var image = grid.permute(0, 3, 1, 2);
+        if (channelsLast) return image;
+        using (image) return image.contiguous();
     }
 }

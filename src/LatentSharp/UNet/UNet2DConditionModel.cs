@@ -75,6 +75,24 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
 
     public UNet2DConditionConfig Config { get; }
 
+    /// <summary>
+    /// How activations are laid out in memory during inference on the CPU. Setting it to channels-last also stores the
+    /// k×k convolutions' weights channels-last (the same parameters, restrided; the values are unchanged). Training
+    /// (autograd on) and other devices run channels-first whatever is set, and the output is channels-first either way.
+    /// Default channels-first; the pipeline's loaders choose channels-last on the CPU.
+    /// </summary>
+    public ActivationLayout Layout
+    {
+        get => layout;
+        set
+        {
+            if (value == layout) return;
+            MemoryLayout.StoreConvolutionWeights(this, value == ActivationLayout.ChannelsLast);
+            layout = value;
+        }
+    }
+    ActivationLayout layout = ActivationLayout.ChannelsFirst;
+
     /// <summary>Predicts the noise (or v) in <paramref name="sample"/> at <paramref name="timestep"/> given the text conditioning.</summary>
     /// <param name="sample">[B, in_channels, h, w] noisy latents; h and w need not be multiples of the downsampling.</param>
     /// <param name="timestep">int64 or floating: [B], [1] or a 0-d tensor (broadcast to the batch).</param>
@@ -109,6 +127,7 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
             Intermediates.Capture(intermediates, "emb", temb);
         }
 
+        if (RunsChannelsLast(sample)) sample = MemoryLayout.ToChannelsLast(sample);
         var h = conv_in.ForwardAligned(sample);
         Intermediates.Capture(intermediates, "conv_in", h);
         var skips = new List<Tensor> { h };
@@ -138,9 +157,19 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         h = h.Then(conv_norm_out.forward);
         Intermediates.Capture(intermediates, "conv_norm_out", h);
         h = h.Then(x => conv_out.ForwardAligned(nn.functional.silu(x)));
+        if (MemoryLayout.IsChannelsLast(h)) h = h.Then(x => x.contiguous());
         Intermediates.Capture(intermediates, "conv_out", h);
         return h.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Channels-last lets oneDNN's convolutions read and write the activations as they are, where channels-first ones are
+    /// reordered into its blocked layout and back around every convolution (195 such reorders per SD 1.5 pass), and the
+    /// transformers' tokens are views of the image instead of copies. Inference only: oneDNN's backward passes were not
+    /// checked in this layout (see BlockAlignedConv for the shapes where they were wrong).
+    /// </summary>
+    bool RunsChannelsLast(Tensor sample) =>
+        Layout == ActivationLayout.ChannelsLast && sample.device_type == DeviceType.CPU && !is_grad_enabled();
 
     /// <summary>True when both latent sides are multiples of 2^(number of upsamplers).</summary>
     bool DividesEvenly(Tensor sample)

@@ -1,0 +1,69 @@
+using LatentSharp.Layers;
+using LatentSharp.Tests.Support;
+using LatentSharp.UNet;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LatentSharp.Tests.UNet;
+
+/// <summary>The U-Net run channels-last (what the pipeline's loaders choose on the CPU) against diffusers, and the layout switch itself.</summary>
+public class ChannelsLastTests
+{
+    public static TheoryData<string, string> Cases => TinyModels.CasesWithModels("unet");
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesDiffusersWithEveryBlockChannelsLast(string caseName, string modelName)
+    {
+        using var model = TinyModels.Load(modelName);
+        var unet = model.Unet;
+        unet.Layout = ActivationLayout.ChannelsLast;
+        var reference = Fixtures.Load(caseName);
+        var blocks = new Dictionary<string, Tensor>();
+        using var _ = no_grad();
+
+        using var sample = unet.Forward(reference["in.sample"], reference["in.timestep"], reference["in.encoder_hidden_states"], blocks);
+        try
+        {
+            foreach (var name in blocks.Keys.Where(k => k.StartsWith("down_blocks.", StringComparison.Ordinal) || k.StartsWith("up_blocks.", StringComparison.Ordinal) || k == "mid_block"))
+                Assert.True(MemoryLayout.IsChannelsLast(blocks[name]), $"{name} is not channels-last");
+            Assert.True(sample.is_contiguous(), "the output is handed back channels-first");
+            var actual = blocks.ToDictionary(kv => "dbg." + kv.Key, kv => kv.Value);
+            actual["out.sample"] = sample;
+            ParityCheck.AllReferenceTensors(caseName, reference, actual);
+        }
+        finally
+        {
+            foreach (var t in blocks.Values) t.Dispose();
+        }
+    }
+
+    [Fact]
+    public void TheLayoutRestridesTheConvolutionWeightsInPlaceAndBack()
+    {
+        using var model = TinyModels.Load(TinyModels.Sd1);
+        var unet = model.Unet;
+        var conv = unet.modules().OfType<Conv2d>().First(c => c.weight!.shape[2] == 3 && c.weight.shape[1] >= 16);
+        var weight = conv.weight!;
+        using var values = weight.detach().clone();
+
+        unet.Layout = ActivationLayout.ChannelsLast;
+        Assert.Same(weight, conv.weight);
+        Assert.True(MemoryLayout.IsChannelsLast(weight), "3×3 weights stored channels-last");
+        Assert.Equal(0, TensorAssert.MaxAbsDiff(weight, values));
+
+        unet.Layout = ActivationLayout.ChannelsFirst;
+        Assert.Same(weight, conv.weight);
+        Assert.True(weight.is_contiguous(), "back to channels-first");
+        Assert.Equal(0, TensorAssert.MaxAbsDiff(weight, values));
+    }
+
+    [Fact]
+    public void ModelsLoadChannelsFirstAndPipelinesRunChannelsLast()
+    {
+        using var model = TinyModels.Load(TinyModels.Sd1);
+        Assert.Equal(ActivationLayout.ChannelsFirst, model.Unet.Layout);
+        Assert.All(model.Unet.parameters(), p => Assert.True(p.is_contiguous()));
+        Assert.Equal(ActivationLayout.ChannelsLast, LatentSharp.Tests.Pipelines.TinyPipelines.Sd1.Model.Unet.Layout);
+    }
+}
