@@ -1,4 +1,5 @@
 using LatentSharp.Layers;
+using LatentSharp.Pipelines;
 using LatentSharp.Tests.Support;
 using LatentSharp.UNet;
 using TorchSharp.Modules;
@@ -59,11 +60,42 @@ public class ChannelsLastTests
     }
 
     [Fact]
-    public void ModelsLoadChannelsFirstAndPipelinesRunChannelsLast()
+    public void ModelsAndPipelinesRunChannelsFirstUnlessAsked()
     {
         using var model = TinyModels.Load(TinyModels.Sd1);
         Assert.Equal(ActivationLayout.ChannelsFirst, model.Unet.Layout);
         Assert.All(model.Unet.parameters(), p => Assert.True(p.is_contiguous()));
-        Assert.Equal(ActivationLayout.ChannelsLast, LatentSharp.Tests.Pipelines.TinyPipelines.Sd1.Model.Unet.Layout);
+        Assert.Equal(ActivationLayout.ChannelsFirst, LatentSharp.Tests.Pipelines.TinyPipelines.Sd1.Model.Unet.Layout);
+    }
+
+    [Fact]
+    public void APipelineChannelsLastGivesTheChannelsFirstImageWithinTheBatchTolerance()
+    {
+        using var pipeline = StableDiffusionPipeline.Load(Fixtures.TinySd1);
+        var request = new GenerationRequest { Prompt = "a photo of a cat", Steps = 4, Seed = 3, Scheduler = "euler" };
+        using var channelsFirst = pipeline.Generate(request);
+        pipeline.Model.Unet.Layout = ActivationLayout.ChannelsLast;
+        using var channelsLast = pipeline.Generate(request);
+        // oneDNN sums in another order on channels-last data: the 1e-3 on latents issue 13 allows for batch against alone.
+        TensorAssert.Close(channelsLast.Latents, channelsFirst.Latents, 1e-3, "channels-last vs channels-first latents");
+    }
+
+    [Fact]
+    public void ALoraMergesIntoAChannelsLastWeightAsIntoAContiguousOne()
+    {
+        manual_seed(5);
+        using var contiguous = randn(32, 16, 3, 3);
+        using var restrided = MemoryLayout.ToChannelsLast(contiguous);
+        var layer = new LatentSharp.Adapters.LoraLayer("lora_unet_test", randn(4, 16, 3, 3), randn(32, 4, 1, 1), 2.0);
+        using var a = new Parameter(contiguous.clone(), requires_grad: false);
+        using var b = new Parameter(restrided.clone(), requires_grad: false);
+        Assert.True(MemoryLayout.IsChannelsLast(b), "the clone kept the channels-last strides");
+
+        LatentSharp.Adapters.LoraMerge.AddTo(a, layer, 0.8);
+        LatentSharp.Adapters.LoraMerge.AddTo(b, layer, 0.8);
+
+        Assert.True(MemoryLayout.IsChannelsLast(b), "merged in place, strides kept");
+        Assert.True(TensorAssert.MaxAbsDiff(a, contiguous) > 0.01, "the LoRA changed the weight");
+        Assert.Equal(0, TensorAssert.MaxAbsDiff(a, b));
     }
 }
