@@ -77,10 +77,12 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
 
     /// <summary>
     /// How activations are laid out in memory during inference on the CPU. Setting it to channels-last also stores the
-    /// k×k convolutions' weights channels-last (the same parameters, restrided; the values are unchanged). Training
-    /// (autograd on) and other devices run channels-first whatever is set, and the output is channels-first either way.
+    /// k×k convolutions' weights channels-last (the same parameters, restrided; the values are unchanged). The output is
+    /// channels-first either way. For inference only: with autograd on the input stays channels-first, but LibTorch
+    /// lets channels-last weights pull a convolution's output to channels-last, so set it back before training.
     /// Default channels-first: channels-last saves oneDNN's activation reorders and measured ≈ 4% faster in bf16, but
-    /// some processes ran every pass 3–3.5× slower in it for a reason not found (docs/performance.md, "Channels-last").
+    /// some processes ran every pass 3–3.5× slower in it for a reason not found (docs/performance.md, "What each
+    /// optimisation bought", channels-last).
     /// </summary>
     public ActivationLayout Layout
     {
