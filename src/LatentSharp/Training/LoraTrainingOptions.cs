@@ -5,7 +5,8 @@ public enum LoraTargets
 {
     /// <summary>The U-Net's attention projections: to_q, to_k, to_v, to_out.0 of self- and cross-attention.</summary>
     Attention,
-    /// <summary>kohya's default set: the attention projections, the feed-forward layers and the transformers' proj_in / proj_out.</summary>
+    /// <summary>kohya's default set: the attention projections, the feed-forward layers and the transformers' proj_in / proj_out
+    /// (and with the text encoder, its MLPs besides its attention).</summary>
     Transformer,
     /// <summary>
     /// kohya's LoCon set: the transformer layers plus the ResNet blocks' convolutions and time-embedding projections and

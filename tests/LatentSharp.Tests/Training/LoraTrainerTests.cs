@@ -107,6 +107,27 @@ public class LoraTrainerTests : IDisposable
     }
 
     [Fact]
+    public void TheTransformerSetTrainsTheTextEncodersMlpsTooAndTheLoaderMergesThem()
+    {
+        string file = temp["te-mlp.safetensors"];
+        using (var trainer = LoraTrainer.Create(temp["run"], Options(steps: 2) with { Targets = LoraTargets.Transformer }))
+        {
+            trainer.Train();
+            trainer.Export(file);
+        }
+        using var lora = LoraFile.Load(file);
+        // kohya's text-encoder set: 2 layers × (4 attention projections + fc1 + fc2).
+        Assert.Equal(12, lora.Layers.Count(l => l.Name.StartsWith("lora_te_", StringComparison.Ordinal)));
+        var fc1 = Assert.Single(lora.Layers, l => l.Name == "lora_te_text_model_encoder_layers_0_mlp_fc1");
+
+        using var model = StableDiffusionModel.Load(Fixtures.TinySd1);
+        var weight = model.TextEncoder.named_parameters().Single(p => p.name == "text_model.encoder.layers.0.mlp.fc1.weight").parameter;
+        var expected = weight.detach().clone() + fc1.Up.flatten(1).matmul(fc1.Down.flatten(1)) * (float)fc1.AlphaOverRank;
+        model.Loras.Set([new LoraApplication(lora, 1.0)]);
+        TensorAssert.Close(expected, weight, 1e-6, "merged fc1");
+    }
+
+    [Fact]
     public void AnInterruptedRunResumesToTheSameLora()
     {
         using (var whole = LoraTrainer.Create(temp["whole"], Options(steps: 4)))
