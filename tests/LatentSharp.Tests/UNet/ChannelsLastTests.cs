@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace LatentSharp.Tests.UNet;
 
-/// <summary>The U-Net run channels-last (what the pipeline's loaders choose on the CPU) against diffusers, and the layout switch itself.</summary>
+/// <summary>The U-Net run channels-last (the opt-in UNet2DConditionModel.Layout) against diffusers, and the layout switch itself.</summary>
 public class ChannelsLastTests
 {
     public static TheoryData<string, string> Cases => TinyModels.CasesWithModels("unet");
