@@ -125,9 +125,8 @@ public sealed class LoraTrainer : Trainer
     static readonly string[] AttentionLayers = [".to_q", ".to_k", ".to_v", ".to_out.0"];
     static readonly string[] TransformerLayers = [.. AttentionLayers, ".ff.net.0.proj", ".ff.net.2", ".proj_in", ".proj_out"];
     static readonly string[] TextAttentionLayers = [".self_attn.q_proj", ".self_attn.k_proj", ".self_attn.v_proj", ".self_attn.out_proj"];
-    // kohya's text-encoder set (CLIPAttention and CLIPMLP), taken with the transformer and LoCon sets. The MLP is what can
-    // turn the input embedding of a word the base never trained (a new colour, split into unused byte pieces by a small
-    // tokenizer) into a representation of its own; attention only mixes it with the other tokens.
+    // kohya's text-encoder set (CLIPAttention and CLIPMLP), taken with the transformer and LoCon sets: the MLP acts on each
+    // token by itself, which attention does not (for the shapes pink LoRA it measured no better: 25.0% against 25.8%).
     static readonly string[] TextLayers = [.. TextAttentionLayers, ".mlp.fc1", ".mlp.fc2"];
 
     static readonly string[] ResnetLayers = [".conv1", ".conv2", ".conv_shortcut", ".time_emb_proj"];
