@@ -39,7 +39,7 @@ internal static class MemoryLayout
         foreach (var conv in module.modules().OfType<Conv2d>())
         {
             if (conv.weight is not { } weight || weight.dim() != 4 || (weight.shape[2] == 1 && weight.shape[3] == 1)) continue;
-            if (channelsLast == IsChannelsLast(weight) || (!channelsLast && weight.is_contiguous())) continue;
+            if (channelsLast == IsChannelsLast(weight)) continue;
             using var stored = channelsLast ? ToChannelsLast(weight.detach()) : weight.detach().contiguous();
             weight.set_(stored);
         }
