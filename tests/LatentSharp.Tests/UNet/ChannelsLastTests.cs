@@ -10,33 +10,20 @@ namespace LatentSharp.Tests.UNet;
 /// <summary>The U-Net run channels-last (the opt-in UNet2DConditionModel.Layout) against diffusers, and the layout switch itself.</summary>
 public class ChannelsLastTests
 {
-    public static TheoryData<string, string> Cases => TinyModels.CasesWithModels("unet");
+    public static TheoryData<string, string> Cases => UNetParityTests.Cases;
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void MatchesDiffusersWithEveryBlockChannelsLast(string caseName, string modelName)
     {
         using var model = TinyModels.Load(modelName);
-        var unet = model.Unet;
-        unet.Layout = ActivationLayout.ChannelsLast;
-        var reference = Fixtures.Load(caseName);
-        var blocks = new Dictionary<string, Tensor>();
-        using var _ = no_grad();
-
-        using var sample = unet.Forward(reference["in.sample"], reference["in.timestep"], reference["in.encoder_hidden_states"], blocks);
-        try
+        model.Unet.Layout = ActivationLayout.ChannelsLast;
+        UNetParityTests.CheckCase(model.Unet, caseName, (blocks, sample) =>
         {
             foreach (var name in blocks.Keys.Where(k => k.StartsWith("down_blocks.", StringComparison.Ordinal) || k.StartsWith("up_blocks.", StringComparison.Ordinal) || k == "mid_block"))
                 Assert.True(MemoryLayout.IsChannelsLast(blocks[name]), $"{name} is not channels-last");
             Assert.True(sample.is_contiguous(), "the output is handed back channels-first");
-            var actual = blocks.ToDictionary(kv => "dbg." + kv.Key, kv => kv.Value);
-            actual["out.sample"] = sample;
-            ParityCheck.AllReferenceTensors(caseName, reference, actual);
-        }
-        finally
-        {
-            foreach (var t in blocks.Values) t.Dispose();
-        }
+        });
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using LatentSharp.Tests.Support;
+using LatentSharp.UNet;
 using static TorchSharp.torch;
 
 namespace LatentSharp.Tests.UNet;
@@ -10,20 +11,25 @@ public class UNetParityTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void MatchesDiffusers(string caseName, string modelName)
+    public void MatchesDiffusers(string caseName, string modelName) => CheckCase(TinyModels.Get(modelName).Unet, caseName);
+
+    /// <summary>
+    /// Runs <paramref name="unet"/> on a case's inputs and checks its output and every block's output against the reference;
+    /// <paramref name="inspect"/> sees the block outputs and the output first.
+    /// </summary>
+    internal static void CheckCase(UNet2DConditionModel unet, string caseName, Action<IReadOnlyDictionary<string, Tensor>, Tensor>? inspect = null)
     {
         using var scope = NewDisposeScope();
-        var unet = TinyModels.Get(modelName).Unet;
         var reference = Fixtures.Load(caseName);
         var blocks = new Dictionary<string, Tensor>();
         using var _ = no_grad();
 
         var sample = unet.Forward(reference["in.sample"], reference["in.timestep"], reference["in.encoder_hidden_states"], blocks);
-
-        var actual = blocks.ToDictionary(kv => "dbg." + kv.Key, kv => kv.Value);
-        actual["out.sample"] = sample;
         try
         {
+            inspect?.Invoke(blocks, sample);
+            var actual = blocks.ToDictionary(kv => "dbg." + kv.Key, kv => kv.Value);
+            actual["out.sample"] = sample;
             ParityCheck.AllReferenceTensors(caseName, reference, actual);
         }
         finally
