@@ -46,7 +46,7 @@ internal sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
             h = InPlace.Add(h, timeBias.unsqueeze(-1).unsqueeze(-1));
         }
         h = InPlace.Silu(h.Then(norm2.forward)).Then(conv2.ForwardAligned);
-        using (var shortcut = conv_shortcut?.forward(input)) h = InPlace.Add(h, shortcut ?? input);
+        using (var shortcut = conv_shortcut?.ForwardPointwise(input)) h = InPlace.Add(h, shortcut ?? input);
         if (outputScaleFactor != 1.0) h = InPlace.Divide(h, outputScaleFactor);
         return h.MoveToOuterDisposeScope();
     }
@@ -73,7 +73,7 @@ internal sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
             var band = rowAbove is null ? below : cat([rowAbove, below], 2);
             var convolved = conv2.ForwardAligned(InPlace.Silu(folded.Apply(band)));
             var result = RowBands.Own(convolved, rowAbove is null ? 0 : 1, rows);
-            using (var inputRows = input.narrow(2, start, rows)) result = result + (conv_shortcut?.forward(inputRows) ?? inputRows);
+            using (var inputRows = input.narrow(2, start, rows)) result = result + (conv_shortcut?.ForwardPointwise(inputRows) ?? inputRows);
             if (outputScaleFactor != 1.0) result = result / outputScaleFactor;
             rowAbove?.Dispose();
             rowAbove = hidden.narrow(2, start + rows - 1, 1).clone().MoveToOuterDisposeScope();
