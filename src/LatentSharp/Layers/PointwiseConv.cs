@@ -19,6 +19,10 @@ namespace LatentSharp.Layers;
 /// </summary>
 internal static class PointwiseConv
 {
+    // Off only in measurements that interleave both routes in one process (a scratch program sets it by reflection):
+    // between processes this VM's speed drifts by more than the difference.
+    static bool useMatrixProduct = true;
+
     /// <summary><c>conv.forward(input)</c> for a 1×1 convolution; channels-first input gives channels-first output,
     /// channels-last input channels-last output.</summary>
     public static Tensor ForwardPointwise(this Conv2d conv, Tensor input)
@@ -47,7 +51,7 @@ internal static class PointwiseConv
     /// <summary>True where the product is the faster route: bf16 on the CPU, a plain 1×1 convolution, and an input the
     /// product can read without a copy (channels-first contiguous or channels-last).</summary>
     static bool UsesMatrixProduct(Conv2d conv, Tensor input) =>
-        input.dtype == ScalarType.BFloat16 && input.device_type == DeviceType.CPU && input.dim() == 4
+        useMatrixProduct && input.dtype == ScalarType.BFloat16 && input.device_type == DeviceType.CPU && input.dim() == 4
         && conv.weight is { } weight && weight.shape[2] == 1 && weight.shape[3] == 1 && weight.is_contiguous()
         && conv.groups == 1 && conv.stride.All(s => s == 1) && conv.padding is { } padding && padding.All(p => p == 0) && conv.dilation.All(d => d == 1)
         && (input.is_contiguous() || MemoryLayout.IsChannelsLast(input));
