@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LatentSharp.Performance;
 
 namespace LatentSharp.Cli;
 
@@ -14,7 +15,11 @@ public abstract class SdCommand : Command
     {
         FullName = fullName;
         Details = details;
-        SetAction(Run);
+        SetAction(parse =>
+        {
+            if (UsesLibTorch) TorchRuntime.DisableNnpack();
+            return Run(parse);
+        });
     }
 
     /// <summary>The words after `sd` that select this command, e.g. "train vae".</summary>
@@ -22,6 +27,13 @@ public abstract class SdCommand : Command
 
     /// <summary>More than the one-line description: printed after the options by the command's --help.</summary>
     public string? Details { get; }
+
+    /// <summary>
+    /// Whether the command computes with LibTorch. Such a command gets LibTorch's process settings before it runs
+    /// (NNPACK off, see <see cref="TorchRuntime.DisableNnpack"/>), here in one place rather than in each command; one
+    /// that never touches a tensor says false and does not pay for loading LibTorch (≈ 1 s for `sd data shapes`).
+    /// </summary>
+    protected virtual bool UsesLibTorch => true;
 
     /// <summary>Runs the command; returns the exit code. Throw <see cref="UsageException"/> for bad arguments.</summary>
     protected abstract int Run(ParseResult parse);

@@ -24,6 +24,8 @@ public sealed class BenchPlotCommand : SdCommand
         Add(reference);
     }
 
+    protected override bool UsesLibTorch => false;
+
     protected override int Run(ParseResult parse)
     {
         string input = parse.GetValue(this.input)!, output = parse.GetValue(outputFile)!;

@@ -54,6 +54,8 @@ public sealed class CompletionCommand : SdCommand
         Add(shell);
     }
 
+    protected override bool UsesLibTorch => false;
+
     protected override int Run(ParseResult parse)
     {
         string name = parse.GetValue(shell)!;

@@ -53,6 +53,8 @@ public sealed class DataShapesCommand : SdCommand
         return palette.Count >= 2 ? palette : throw new UsageException($"--colors needs at least two colours (got '{text}')");
     }
 
+    protected override bool UsesLibTorch => false;
+
     protected override int Run(ParseResult parse)
     {
         string folder = parse.GetValue(output)!;

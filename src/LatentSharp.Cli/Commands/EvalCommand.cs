@@ -49,7 +49,6 @@ public sealed class EvalCommand : SdCommand
 
     protected override int Run(ParseResult parse)
     {
-        TorchRuntime.DisableNnpack();
         double[] scales = parse.GetValue(guidance)!;
         if (scales.Length == 0 || scales.Any(s => s < 0 || s > 100)) throw new UsageException("--guidance must list scales between 0 and 100");
         var settings = new EvalSettings { Steps = parse.GetValue(steps), Scheduler = parse.GetValue(scheduler)!, Seeds = parse.GetValue(seeds) };

@@ -51,7 +51,6 @@ public sealed class ServeCommand : SdCommand
 
     protected override int Run(ParseResult parse)
     {
-        TorchRuntime.DisableNnpack();
         var (options, modelPath, tokenizerPath) = Read(parse);
         var servedPrecision = precision.Read(parse);
         modelPath = HubModelArgument.Resolve(modelPath, preferHalfPrecision: servedPrecision != Precision.Fp32);

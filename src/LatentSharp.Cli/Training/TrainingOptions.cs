@@ -114,7 +114,6 @@ public sealed class TrainingOptions
     /// <summary>Sets LibTorch's thread count if --threads was given (a new run records the count it trains with).</summary>
     public void ApplyThreads(ParseResult parse)
     {
-        TorchRuntime.DisableNnpack();
         if (parse.GetValue(Threads) is int n) set_num_threads(n);
     }
 
@@ -125,7 +124,6 @@ public sealed class TrainingOptions
     public void ApplyRunThreads(ParseResult parse, OptimizationOptions run)
     {
         var (threads, warning) = ResumedThreads(parse.GetValue(Threads), run.Threads);
-        TorchRuntime.DisableNnpack();
         if (threads is int n) set_num_threads(n);
         if (warning != null) Console.Error.WriteLine(warning);
     }

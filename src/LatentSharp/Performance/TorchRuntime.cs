@@ -32,12 +32,15 @@ public static class TorchRuntime
     /// in these models. The switch lives in LibTorch's C++ context, which TorchSharp does not expose: it is called by
     /// its Itanium-ABI name, so on Windows (another C++ ABI) it is a no-op.
     /// </summary>
-    public static void DisableNnpack()
+    public static void DisableNnpack() => SetNnpack(false);
+
+    /// <summary>LibTorch's NNPACK switch; tests turn it back on to see who turns it off.</summary>
+    internal static void SetNnpack(bool enabled)
     {
         if (OperatingSystem.IsWindows()) return;
         try
         {
-            at_Context_setUserEnabledNNPACK(at_globalContext(), false);
+            at_Context_setUserEnabledNNPACK(at_globalContext(), enabled);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
