@@ -48,6 +48,57 @@ internal static class PointwiseConv
         return product.view(batch, outChannels, height, width);
     }
 
+    /// <summary>
+    /// A transformer's proj_in: <c>conv.forward(image)</c> as image tokens [B, H·W, O]. For channels-first input the
+    /// product reads the image transposed in place (xᵀ · Wᵀ), where the convolution's output needed a transposing copy
+    /// into tokens: 320 channels at 64×64, batch 2, 21 → 9 ms.
+    /// </summary>
+    public static Tensor ToTokens(this Conv2d conv, Tensor image)
+    {
+        if (!UsesMatrixProduct(conv, image) || MemoryLayout.IsChannelsLast(image))
+        {
+            using var projected = conv.ForwardPointwise(image);
+            using var channelsLast = projected.permute(0, 2, 3, 1);
+            return channelsLast.reshape(image.shape[0], image.shape[2] * image.shape[3], projected.shape[1]);
+        }
+        long batch = image.shape[0], channels = image.shape[1], pixels = image.shape[2] * image.shape[3];
+        using var flat = image.view(batch, channels, pixels);
+        using var rows = flat.transpose(1, 2);                          // [B, H·W, C], a view
+        using var weight = conv.weight!.view(conv.weight.shape[0], channels);
+        using var weightT = weight.t();
+        var tokens = matmul(rows, weightT);
+        if (conv.bias is { } bias) tokens.add_(bias);
+        return tokens;
+    }
+
+    /// <summary>
+    /// A transformer's proj_out: <c>conv.forward(image)</c> where image is <paramref name="tokens"/> [B, H·W, C] seen as
+    /// [B, C, H, W], in the layout the block's input had. For channels-first the product reads the tokens transposed in
+    /// place (W · tokensᵀ) instead of after a copy into an image: 320 channels at 64×64, batch 2, 16 → 6 ms.
+    /// </summary>
+    public static Tensor FromTokens(this Conv2d conv, Tensor tokens, long height, long width, bool channelsLast)
+    {
+        long batch = tokens.shape[0], channels = tokens.shape[2];
+        using var grid = tokens.reshape(batch, height, width, channels);
+        using var image = grid.permute(0, 3, 1, 2);                     // channels-last view of the tokens
+        if (channelsLast || !UsesMatrixProduct(conv, image))
+        {
+            if (channelsLast) return conv.ForwardPointwise(image);
+            using var channelsFirst = image.contiguous();
+            return conv.ForwardPointwise(channelsFirst);
+        }
+        long outChannels = conv.weight!.shape[0];
+        using var weight = conv.weight.view(outChannels, channels);
+        using var columns = tokens.transpose(1, 2);                     // [B, C, H·W], a view
+        using var product = matmul(weight, columns);
+        if (conv.bias is { } bias)
+        {
+            using var column = bias.view(1, outChannels, 1);
+            product.add_(column);
+        }
+        return product.view(batch, outChannels, height, width);
+    }
+
     /// <summary>True where the product is the faster route: bf16 on the CPU, a plain 1×1 convolution, and an input the
     /// product can read without a copy (channels-first contiguous or channels-last).</summary>
     static bool UsesMatrixProduct(Conv2d conv, Tensor input) =>

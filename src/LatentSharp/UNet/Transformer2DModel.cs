@@ -44,11 +44,11 @@ internal sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
         long height = hiddenStates.shape[2], width = hiddenStates.shape[3];
         bool channelsLast = MemoryLayout.IsChannelsLast(hiddenStates);
         var h = norm.forward(hiddenStates);
-        h = linearProjection ? h.Then(ToTokens).Then(x => TokenLinear.Forward((Linear)proj_in, x)) : h.Then(((Conv2d)proj_in).ForwardPointwise).Then(ToTokens);
+        h = linearProjection ? h.Then(ToTokens).Then(x => TokenLinear.Forward((Linear)proj_in, x)) : h.Then(((Conv2d)proj_in).ToTokens);
         foreach (var block in transformer_blocks) h = h.Then(x => block.forward(x, encoderHiddenStates));
         h = linearProjection
             ? h.Then(x => TokenLinear.Forward((Linear)proj_out, x)).Then(x => ToImage(x, height, width, channelsLast))
-            : h.Then(x => ToImage(x, height, width, channelsLast)).Then(((Conv2d)proj_out).ForwardPointwise);
+            : h.Then(x => ((Conv2d)proj_out).FromTokens(x, height, width, channelsLast));
         return InPlace.Add(h, hiddenStates).MoveToOuterDisposeScope();
     }
 

@@ -76,4 +76,42 @@ public class PointwiseConvTests
 
         Assert.True(y.eq(conv.forward(input)).all().item<bool>(), "expected the convolution's exact output");
     }
+
+    [Theory]
+    [InlineData("bfloat16", false)]
+    [InlineData("bfloat16", true)]
+    [InlineData("float32", false)]
+    [InlineData("float32", true)]
+    public void TheTransformersProjectionsGiveTheConvolutionsTokensAndImage(string dtype, bool channelsLast)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(8);
+        var projIn = nn.Conv2d(32, 48, 1);
+        var projOut = nn.Conv2d(48, 32, 1);
+        var image = randn(2, 32, 6, 5);
+        var tokens = randn(2, 30, 48);
+        using var noGrad = no_grad();
+        // Reference: the convolutions in float64, the tokens read as diffusers reads them ([B, C, H, W] ↔ [B, H·W, C]).
+        projIn.to(ScalarType.Float64); projOut.to(ScalarType.Float64);
+        var tokensReference = projIn.forward(image.to(ScalarType.Float64)).permute(0, 2, 3, 1).reshape(2, 30, 48);
+        var imageReference = projOut.forward(tokens.to(ScalarType.Float64).reshape(2, 6, 5, 48).permute(0, 3, 1, 2));
+        var type = dtype == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32;
+        projIn.to(type); projOut.to(type);
+        var x = image.to(type);
+        if (channelsLast) x = MemoryLayout.ToChannelsLast(x);
+
+        var projectedTokens = projIn.ToTokens(x);
+        var projectedImage = projOut.FromTokens(tokens.to(type), 6, 5, channelsLast);
+
+        Assert.Equal(new long[] { 2, 30, 48 }, projectedTokens.shape);
+        if (type == ScalarType.BFloat16) Assert.True(projectedTokens.is_contiguous(), "tokens not contiguous");
+        Assert.Equal(new long[] { 2, 32, 6, 5 }, projectedImage.shape);
+        Assert.Equal(channelsLast, MemoryLayout.IsChannelsLast(projectedImage));
+        double tolerance = type == ScalarType.BFloat16 ? 0.01 : 1e-6;
+        foreach (var (actual, reference) in new[] { (projectedTokens, tokensReference), (projectedImage, imageReference) })
+        {
+            double relative = ((actual.to(ScalarType.Float64) - reference).norm() / reference.norm()).item<double>();
+            Assert.True(relative < tolerance, $"{dtype} relative error {relative:G3}");
+        }
+    }
 }
