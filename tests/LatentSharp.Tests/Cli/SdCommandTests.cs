@@ -12,15 +12,18 @@ namespace LatentSharp.Tests.Cli;
 [Collection("Alone")]
 public class SdCommandTests
 {
-    sealed class Probe(bool usesLibTorch) : SdCommand("probe", "records LibTorch's NNPACK switch as Run sees it")
+    sealed class Probe(bool usesLibTorch) : SdCommand("probe", "records LibTorch's NNPACK switch and denormal mode as Run sees them")
     {
         public bool? NnpackInRun { get; private set; }
+
+        public bool FlushesDenormalsInRun { get; private set; }
 
         protected override bool UsesLibTorch => usesLibTorch;
 
         protected override int Run(ParseResult parse)
         {
             NnpackInRun = TorchRuntime.NnpackEnabled();
+            FlushesDenormalsInRun = Performance.TorchRuntimeTests.FlushesDenormals();
             return 0;
         }
     }
@@ -28,7 +31,7 @@ public class SdCommandTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void ACommandThatUsesLibTorchRunsWithNnpackOff(bool usesLibTorch)
+    public void ACommandThatUsesLibTorchRunsWithNnpackOffAndDenormalsFlushed(bool usesLibTorch)
     {
         if (OperatingSystem.IsWindows()) return;   // the switch is reached by its Itanium-ABI name only
         using var loaded = TorchSharp.torch.zeros(1);
@@ -36,12 +39,16 @@ public class SdCommandTests
         try
         {
             TorchRuntime.SetNnpack(true);
+            TorchRuntime.SetFlushDenormal(false);
             Assert.Equal(0, probe.Parse([]).Invoke());
             Assert.Equal(!usesLibTorch, probe.NnpackInRun);
+            if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
+                Assert.Equal(usesLibTorch, probe.FlushesDenormalsInRun);
         }
         finally
         {
             TorchRuntime.DisableNnpack();
+            TorchRuntime.SetFlushDenormal(false);
         }
     }
 }
