@@ -17,11 +17,7 @@ public abstract class SdCommand : Command
         Details = details;
         SetAction(parse =>
         {
-            if (UsesLibTorch)
-            {
-                TorchRuntime.DisableNnpack();
-                TorchRuntime.FlushDenormals();  // on the thread that runs the command, before it starts any other
-            }
+            if (UsesLibTorch) TorchRuntime.DisableNnpack();
             return Run(parse);
         });
     }
@@ -34,8 +30,7 @@ public abstract class SdCommand : Command
 
     /// <summary>
     /// Whether the command computes with LibTorch. Such a command gets LibTorch's process settings before it runs
-    /// (NNPACK off, see <see cref="TorchRuntime.DisableNnpack"/>; denormals flushed, see
-    /// <see cref="TorchRuntime.FlushDenormals"/>), here in one place rather than in each command; one
+    /// (NNPACK off, see <see cref="TorchRuntime.DisableNnpack"/>), here in one place rather than in each command; one
     /// that never touches a tensor says false and does not pay for loading LibTorch (≈ 1 s for `sd data shapes`).
     /// </summary>
     protected virtual bool UsesLibTorch => true;

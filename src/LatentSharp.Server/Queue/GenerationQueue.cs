@@ -1,4 +1,3 @@
-using LatentSharp.Performance;
 using LatentSharp.Pipelines;
 using LatentSharp.Server.Operations;
 
@@ -120,9 +119,6 @@ public sealed class GenerationQueue : IDisposable
 
     void Work()
     {
-        // Every job computes on this thread (and the OpenMP workers it may be first to start): flush denormals here,
-        // whichever thread built the queue.
-        TorchRuntime.FlushDenormals();
         while (true)
         {
             try

@@ -21,33 +21,6 @@ public static class TorchRuntime
         PrepareNativeEnvironment();
         torch.set_num_threads(threads ?? Environment.ProcessorCount);
         DisableNnpack();  // also for library hosts that configure through here
-        FlushDenormals();
-    }
-
-    /// <summary>
-    /// Makes this thread — and the threads it starts from now on, LibTorch's OpenMP workers among them — treat denormal
-    /// floats (below 1.2e-38) as zero, as <c>torch.set_flush_denormal(True)</c> does (x86's DAZ and FTZ bits). Why: late in
-    /// sampling, SD 1.5's bf16 U-Net makes denormals (softmax and SiLU tails), and arithmetic on them is slow on the
-    /// processor: a 12-step 512² bf16 image took 3.7 s per step for 7 steps and 14 s per step after, 3.98 s throughout
-    /// with denormals flushed (docs/performance.md, "Denormals"). Values that small carry nothing a 16-bit image shows.
-    /// Call it before the first tensor operation: a thread keeps the mode it had when it was started, so OpenMP workers
-    /// started earlier would keep computing with denormals. Returns false where the processor cannot (LibTorch knows
-    /// how on x86 only) or the switch is unreachable (Windows: it is called by its Itanium-ABI name).
-    /// </summary>
-    public static bool FlushDenormals() => SetFlushDenormal(true);
-
-    /// <summary>LibTorch's denormal switch for the calling thread; tests turn it back off.</summary>
-    internal static bool SetFlushDenormal(bool on)
-    {
-        if (OperatingSystem.IsWindows()) return false;
-        try
-        {
-            return at_Context_setFlushDenormal(on);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;
-        }
     }
 
     /// <summary>
@@ -153,11 +126,6 @@ public static class TorchRuntime
     [DllImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledNNPACKEv")]
     [return: MarshalAs(UnmanagedType.U1)]
     static extern bool at_Context_userEnabledNNPACK(nint context);
-
-    // A static member: its only argument is the switch.
-    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context16setFlushDenormalEb")]
-    [return: MarshalAs(UnmanagedType.U1)]
-    static extern bool at_Context_setFlushDenormal([MarshalAs(UnmanagedType.U1)] bool on);
 
     [DllImport("libc", EntryPoint = "malloc_trim")]
     static extern int malloc_trim(nuint pad);

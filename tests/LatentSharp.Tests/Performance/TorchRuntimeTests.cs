@@ -29,34 +29,4 @@ public class TorchRuntimeTests
         TorchRuntime.DisableNnpack();
         Assert.Equal(false, TorchRuntime.NnpackEnabled());
     }
-
-    /// <summary>Whether this thread's arithmetic flushes a denormal: 1e-39 (below float's smallest normal, 1.2e-38) times two.</summary>
-    internal static bool FlushesDenormals()
-    {
-        using var tiny = TorchSharp.torch.tensor(new[] { 1e-39f });
-        using var doubled = tiny * 2;
-        return doubled.item<float>() == 0;
-    }
-
-    [Fact]
-    public void DenormalsAreFlushedOnTheThreadAndOnThreadsItStartsAfter()
-    {
-        if (OperatingSystem.IsWindows() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
-        try
-        {
-            TorchRuntime.SetFlushDenormal(false);
-            Assert.False(FlushesDenormals());   // the test could fail: without the switch the product is 2e-39
-            Assert.True(TorchRuntime.FlushDenormals());
-            Assert.True(FlushesDenormals());
-            bool? started = null;
-            var thread = new Thread(() => started = FlushesDenormals());
-            thread.Start();
-            thread.Join();
-            Assert.True(started);
-        }
-        finally
-        {
-            TorchRuntime.SetFlushDenormal(false);
-        }
-    }
 }
