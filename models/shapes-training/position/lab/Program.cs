@@ -13,7 +13,9 @@ using static TorchSharp.torch;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-if (Environment.GetEnvironmentVariable("LAB_THREADS") is { } t) torch.set_num_threads(int.Parse(t));
+// The settings every `sd` command gets (threads, OpenMP waiting, NNPACK off: without it each probe prints thousands of
+// "Could not initialize NNPACK" lines on this VM's processor).
+LatentSharp.Performance.TorchRuntime.Configure(Environment.GetEnvironmentVariable("LAB_THREADS") is { } t ? int.Parse(t) : null);
 switch (args[0])
 {
     case "data-position": DataVariants.PositionOnly(args[1], int.Parse(args[2])); break;
