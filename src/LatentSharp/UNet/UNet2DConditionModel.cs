@@ -80,9 +80,9 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
     /// k×k convolutions' weights channels-last (the same parameters, restrided; the values are unchanged). The output is
     /// channels-first either way. For inference only: with autograd on the input stays channels-first, but LibTorch
     /// lets channels-last weights pull a convolution's output to channels-last, so set it back before training.
-    /// Default channels-first, which training needs; pipelines loaded for inference choose channels-last, which saves
-    /// oneDNN's activation reorders (bf16 ≈ 4% faster in interleaved in-process rounds, fp32 even; docs/performance.md,
-    /// "What each optimisation bought", channels-last, and "The slow mode is the machine's").
+    /// Default channels-first: channels-last saves oneDNN's activation reorders and measured ≈ 4% faster in bf16, but
+    /// some processes ran every pass 3–3.5× slower in it for a reason not found (docs/performance.md, "What each
+    /// optimisation bought", channels-last).
     /// </summary>
     public ActivationLayout Layout
     {
