@@ -80,9 +80,9 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
     /// k×k convolutions' weights channels-last (the same parameters, restrided; the values are unchanged). The output is
     /// channels-first either way. For inference only: with autograd on the input stays channels-first, but LibTorch
     /// lets channels-last weights pull a convolution's output to channels-last, so set it back before training.
-    /// Default channels-first: channels-last saves oneDNN's activation reorders and measured ≈ 4% faster in bf16, but
-    /// some processes ran every pass 3–3.5× slower in it for a reason not found (docs/performance.md, "What each
-    /// optimisation bought", channels-last).
+    /// Default channels-first: channels-last saves oneDNN's activation reorders and measured ≈ 4% faster in bf16, but a
+    /// 20-step 512² bf16 `sd generate` with it peaked at 3.31 GB against 2.42 GB (docs/performance.md, "What each
+    /// optimisation bought", channels-last; the slow processes once blamed on it were the machine's).
     /// </summary>
     public ActivationLayout Layout
     {
