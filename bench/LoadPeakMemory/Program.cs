@@ -13,9 +13,13 @@ using static TorchSharp.torch;
 //                                                                      process loading each into bfloat16
 //   dotnet run -c Release --project bench/LoadPeakMemory -- PATH DTYPE   measure loading PATH (folder or file) into DTYPE
 //                                                                      (float32 or bfloat16) in this process
+//   dotnet run -c Release --project bench/LoadPeakMemory -- save DIR     only save sd15-random as a float16 diffusers folder
+//                                                                      in DIR (the SD15_FOLDER of docs/performance.md's
+//                                                                      `sd generate` timings) and keep it
 // Everything built is written to a temporary folder and deleted afterwards.
 // The requirement: peak RSS (VmHWM) ≤ 1.3 × the weight bytes in the loaded dtype.
 
+if (args.Length == 2 && args[0] == "save") return Save(args[1]);
 if (args.Length == 2) return Measure(args[0], args[1] == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32);
 if (args.Length > 1 || (args.Length == 1 && args[0] != "sdxl"))
 {
@@ -57,6 +61,20 @@ try
 finally
 {
     Directory.Delete(work, recursive: true);
+}
+
+static int Save(string folder)
+{
+    if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+    {
+        Console.Error.WriteLine($"{folder} exists and is not empty: choose a new folder");
+        return 2;
+    }
+    var watch = Stopwatch.StartNew();
+    using var model = StableDiffusionModel.Create(StableDiffusionConfigs.Sd15, "sd15-random");
+    model.Save(folder, ScalarType.Float16);
+    Console.WriteLine($"saved sd15-random as a float16 diffusers folder in {folder} ({watch.Elapsed.TotalSeconds:0.0} s)");
+    return 0;
 }
 
 static int RunChild(string path, string dtype)
