@@ -40,7 +40,11 @@ internal static class MemoryLayout
         {
             if (conv.weight is not { } weight || weight.dim() != 4 || (weight.shape[2] == 1 && weight.shape[3] == 1)) continue;
             if (channelsLast == IsChannelsLast(weight)) continue;
-            using var stored = channelsLast ? ToChannelsLast(weight.detach()) : weight.detach().contiguous();
+            // Every handle on the old storage is disposed here: an undisposed detach() would keep the old copy alive
+            // until a finalizer ran, doubling the memory of the restrided weights (seen as +0.9 GB in a bf16 SD 1.5
+            // generate, +1.7 GB in fp32).
+            using var source = weight.detach();
+            using var stored = channelsLast ? ToChannelsLast(source) : source.contiguous();
             weight.set_(stored);
         }
     }
