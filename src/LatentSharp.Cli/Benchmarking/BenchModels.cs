@@ -36,6 +36,7 @@ public static class BenchModels
         torch.manual_seed(0);
         var model = StableDiffusionModel.Create(configs(), spec, precision, tokenizerPath, notice);
         var tokenizer = tokenizerPath is null ? BpeTrainer.Train([Prompt], BpeTrainer.BaseVocabSize + 64) : ClipTokenizer.FromFolder(tokenizerPath);
+        StableDiffusionPipeline.UseInferenceLayout(model);
         return new StableDiffusionPipeline(model, tokenizer);
     }
 }

@@ -80,9 +80,10 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
     /// k×k convolutions' weights channels-last (the same parameters, restrided; the values are unchanged). The output is
     /// channels-first either way. For inference only: with autograd on the input stays channels-first, but LibTorch
     /// lets channels-last weights pull a convolution's output to channels-last, so set it back before training.
-    /// Default channels-first: channels-last saves oneDNN's activation reorders and measured ≈ 4% faster in bf16, but a
-    /// 20-step 512² bf16 `sd generate` with it peaked at 3.31 GB against 2.42 GB (docs/performance.md, "What each
-    /// optimisation bought", channels-last; the slow processes once blamed on it were the machine's).
+    /// Default channels-first, which training needs; pipelines loaded for inference choose channels-last, which saves
+    /// oneDNN's activation reorders (bf16 ≈ 4% faster in interleaved in-process rounds, fp32 even) at the same peak
+    /// memory since the restrided weights' old copies are freed at once (docs/performance.md, "What each optimisation
+    /// bought", channels-last).
     /// </summary>
     public ActivationLayout Layout
     {

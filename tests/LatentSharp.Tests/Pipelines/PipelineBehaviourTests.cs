@@ -18,7 +18,9 @@ public class PipelineBehaviourTests
         using var batch = TinyPipelines.Sd1.Generate(request);
         using var third = TinyPipelines.Sd1.Generate(request with { BatchSize = 1, Seed = request.Seed + 2 });
         Assert.Equal(new long[] { 11, 12, 13 }, batch.Seeds);
-        TensorAssert.Close(third.Latents, batch.Latents.narrow(0, 2, 1), 1e-4, "image 2 of the batch vs alone");
+        // Not bit for bit: the U-Net runs channels-last on the CPU, and oneDNN's kernels for a batch of 3 and of 1 sum
+        // in different orders (1.4e-4 here); issue 13 settled the tolerance at 1e-3 on latents.
+        TensorAssert.Close(third.Latents, batch.Latents.narrow(0, 2, 1), 1e-3, "image 2 of the batch vs alone");
         Assert.True(TensorAssert.MaxAbsDiff(batch.Latents.narrow(0, 0, 1), batch.Latents.narrow(0, 1, 1)) > 0.1, "images of a batch differ");
         Assert.Equal(13, batch.Parameters[2].Seed);
     }
