@@ -27,7 +27,7 @@ switch (args[0])
     case "seedlock": Probes.SeedLock(args[1], int.Parse(args[2])); break;
     case "posacc": { using var pl = StableDiffusionPipeline.Load(args[1]); Console.WriteLine(JsonSerializer.Serialize(PositionProbe.Score(pl, int.Parse(args[2])))); break; }
     case "ctxdiff": ContextDistance.Run(args[1]); break;
-    case "te-contrast": TextContrast.Run(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? double.Parse(args[4]) : null, args.Length > 5 ? double.Parse(args[5]) : 0.1); break;
+    case "te-contrast": TextContrast.Run(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? double.Parse(args[4]) : null, args.Length > 5 ? double.Parse(args[5]) : 0.1, args.Length > 6 ? args[6] : "any"); break;
     case "colors": ColorRoundTrip.Run(args[1]); break;
     case "leakgen": Probes.LeakGen(args[1], int.Parse(args[2])); break;
     case "x0": CleanPrediction.Run(args[1], int.Parse(args[2])); break;

@@ -11,13 +11,16 @@ using static TorchSharp.torch;
 /// near the original encoder's (distillation: squared distance to the frozen original, in units of MARGIN²).
 /// MARGIN defaults to the original encoder's mean distance between captions that differ only in the colour word — the
 /// lab runs showed the U-Net follows words the encoder keeps that far apart (README, "row and column").
-///   lab te-contrast MODEL OUT STEPS [MARGIN] [DISTILL_WEIGHT]     writes OUT: MODEL with the new text encoder (float16)
+/// PAIRS "any" (default) pairs a caption with one of the eight other cells; "axis" only with a cell in the same column
+/// (the row word differs) or the same row (the column word differs), half each, so neither axis can meet the margin
+/// through the other.
+///   lab te-contrast MODEL OUT STEPS [MARGIN] [DISTILL_WEIGHT] [PAIRS]     writes OUT: MODEL with the new text encoder (float16)
 /// </summary>
 static class TextContrast
 {
     const int Batch = 32;
 
-    public static void Run(string model, string output, int steps, double? margin, double distillWeight)
+    public static void Run(string model, string output, int steps, double? margin, double distillWeight, string pairs = "any")
     {
         if (Directory.Exists(output)) throw new ArgumentException($"{output} exists");
         using var pipeline = StableDiffusionPipeline.Load(model);
@@ -47,7 +50,7 @@ static class TextContrast
                 var (shape, colour) = seen[random.Next(seen.Count)];
                 var background = ShapesVocabulary.Colors.Where(c => c != colour).ElementAt(random.Next(ShapesVocabulary.Colors.Count - 1));
                 var position = (GridPosition)random.Next(9);
-                var other = (GridPosition)(((int)position + 1 + random.Next(8)) % 9); // any of the eight other cells
+                var other = pairs == "axis" ? OnOneAxis(position, random) : (GridPosition)(((int)position + 1 + random.Next(8)) % 9);
                 var spec = new ShapeSpec(shape, colour, background, (ShapeSize)random.Next(2), position);
                 int template = random.Next(ShapesCaptions.ParaphraseCount);
                 a.Add(ShapesCaptions.Paraphrase(spec, template));
@@ -74,6 +77,14 @@ static class TextContrast
         Console.WriteLine($"trained encoder:  {Format(Distances(student, Ids))}");
         pipeline.Model.Save(output, ScalarType.Float16); // the tokenizer comes along
         Console.WriteLine($"wrote {output}");
+    }
+
+    /// A cell that differs from <paramref name="position"/> in the row only or in the column only (half each).
+    static GridPosition OnOneAxis(GridPosition position, Random random)
+    {
+        var (column, row) = ShapesVocabulary.Cell(position);
+        int shift = 1 + random.Next(2);
+        return random.Next(2) == 0 ? ShapesVocabulary.FromCell(column, (row + shift) % 3) : ShapesVocabulary.FromCell((column + shift) % 3, row);
     }
 
     /// Mean context distance of canonical captions that differ only in the row word, only in the column word, only in
