@@ -88,7 +88,7 @@ static class TextContrast
     }
 
     /// Mean context distance of canonical captions that differ only in the row word, only in the column word, only in
-    /// the colour, only in the shape, and the original-vs-new distance for one caption (0 for the original encoder).
+    /// the colour, only in the shape and only in the background colour.
     static Dictionary<string, double> Distances(ClipTextModel encoder, Func<IEnumerable<string>, Tensor> ids)
     {
         using var _ = no_grad();
