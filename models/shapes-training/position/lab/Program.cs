@@ -228,16 +228,21 @@ static class ContextDistance
         });
         var projections = pipeline.Model.Unet.named_parameters().Where(p => p.name.Contains("attn2.to_k") || p.name.Contains("attn2.to_v")).ToList();
         var rows = new List<(string, string)>();
-        foreach (var (label, sameAxis) in new[] { ("row only", (Func<GridPosition, GridPosition, bool>)((a, b) => ShapesVocabulary.Cell(a).Column == ShapesVocabulary.Cell(b).Column)),
-                                                  ("column only", (a, b) => ShapesVocabulary.Cell(a).Row == ShapesVocabulary.Cell(b).Row) })
+        foreach (var (label, rowWord) in new[] { ("row only", true), ("column only", false) })
         {
-            var pairs = ShapesVocabulary.Positions.SelectMany(a => ShapesVocabulary.Positions.Where(b => b > a && sameAxis(a, b)).Select(b => (a, b))).ToList();
+            var pairs = Pairs(rowWord).ToList();
             double Mean(Func<Tensor, Tensor> f) => pairs.Average(pair => (f(contexts[pair.a]) - f(contexts[pair.b])).norm().item<float>());
             var line = new List<string> { $"context {Mean(x => x):F3}" };
             foreach (var (name, w) in projections) line.Add($"{name.Replace("attentions.", "").Replace("transformer_blocks.0.", "")} {Mean(x => x.matmul(w.t())):F3}");
             Console.WriteLine($"{label} ({pairs.Count} pairs): " + string.Join(", ", line));
         }
     }
+
+    /// The pairs of cells that differ only in the row (<paramref name="rowWord"/>) or only in the column, each once.
+    public static IEnumerable<(GridPosition a, GridPosition b)> Pairs(bool rowWord) =>
+        ShapesVocabulary.Positions.SelectMany(a => ShapesVocabulary.Positions
+            .Where(b => b > a && (rowWord ? ShapesVocabulary.Cell(a).Column == ShapesVocabulary.Cell(b).Column : ShapesVocabulary.Cell(a).Row == ShapesVocabulary.Cell(b).Row))
+            .Select(b => (a, b)));
 }
 
 /// The text encoder learning more slowly than the U-Net (LAB_TE_LR_SCALE s): 0 freezes it at its initial weights;

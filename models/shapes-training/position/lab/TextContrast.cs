@@ -101,13 +101,10 @@ static class TextContrast
             var y = encoder.forward(ids(list.Select(p => p.Item2.CanonicalCaption))).LastHiddenState;
             return (x - y).pow(2).sum([1, 2]).sqrt().mean().item<float>();
         }
-        var positions = ShapesVocabulary.Positions;
         return new()
         {
-            ["row"] = Mean(positions.SelectMany(p => positions.Where(q => q > p && ShapesVocabulary.Cell(p).Column == ShapesVocabulary.Cell(q).Column)
-                .Select(q => (basis with { Position = p }, basis with { Position = q })))),
-            ["column"] = Mean(positions.SelectMany(p => positions.Where(q => q > p && ShapesVocabulary.Cell(p).Row == ShapesVocabulary.Cell(q).Row)
-                .Select(q => (basis with { Position = p }, basis with { Position = q })))),
+            ["row"] = Mean(ContextDistance.Pairs(rowWord: true).Select(p => (basis with { Position = p.a }, basis with { Position = p.b }))),
+            ["column"] = Mean(ContextDistance.Pairs(rowWord: false).Select(p => (basis with { Position = p.a }, basis with { Position = p.b }))),
             ["colour"] = Mean(ShapesVocabulary.Colors.Where(c => c != ShapeColor.Red && c != ShapeColor.Blue).Select(c => (basis, basis with { Color = c }))),
             ["shape"] = Mean(ShapesVocabulary.Shapes.Where(s => s != ShapeKind.Circle).Select(s => (basis, basis with { Shape = s }))),
             ["background"] = Mean(ShapesVocabulary.Colors.Where(c => c != ShapeColor.Red && c != ShapeColor.Blue).Select(c => (basis, basis with { Background = c }))),
