@@ -26,6 +26,7 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
         using var pipeline = BenchModels.Open(settings.Model, requested, settings.Tokenizer, notice => progress($"note: {notice}"));
         double loadSeconds = loading.Elapsed.TotalSeconds;
         pipeline.VaeTiling = VaeTileOption.Read(settings.VaeTile);
+        pipeline.ReturnFreedMemoryAfterEachStep = true; // as sd generate: its steps and image runs are what users run
         var model = pipeline.Model;
         var dtype = model.Precision.DType();
         long latentSide = size / pipeline.VaeScaleFactor, latentChannels = model.Vae.Config.LatentChannels;

@@ -1,3 +1,4 @@
+using LatentSharp.Performance;
 using LatentSharp.Schedulers;
 using LatentSharp.UNet;
 using TorchSharp;
@@ -28,6 +29,10 @@ internal sealed class DenoisingLoop
     public Func<int, Tensor, Tensor>? AfterStep { get; init; }
 
     public Action<StepProgress>? OnStep { get; init; }
+
+    /// <summary>Hand the C heap's free pages back after every step (<see cref="StableDiffusionPipeline.ReturnFreedMemoryAfterEachStep"/>).</summary>
+    public bool TrimHeapAfterEachStep { get; init; }
+
     public CancellationToken Cancellation { get; init; }
 
     /// <summary>Denoises <paramref name="latents"/> over <paramref name="timesteps"/>; returns new latents (the input is left alone).</summary>
@@ -51,6 +56,7 @@ internal sealed class DenoisingLoop
                 current.Dispose();
                 current = next;
             }
+            if (TrimHeapAfterEachStep) TorchRuntime.TrimNativeHeap();
             OnStep?.Invoke(new StepProgress(i + 1, count, current));
         }
         return current;

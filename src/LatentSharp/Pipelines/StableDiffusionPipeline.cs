@@ -107,6 +107,15 @@ public sealed partial class StableDiffusionPipeline : IDisposable
     /// </summary>
     public bool ReleaseUnetAfterSampling { get; set; }
 
+    /// <summary>
+    /// Hand the C heap's free pages back to the system after every sampling step (glibc's malloc_trim), so a run's peak
+    /// is closer to its live memory than to the holes its passes leave in the heap: a 20-step 512² SD 1.5 `sd generate`
+    /// peaked at 4.34 GB instead of 4.45 GB in fp32, 2.34 instead of 2.44 GB in bf16, with the same PNGs, for ≈ 0.25 s
+    /// (fp32) / 0.1 s (bf16) of kernel CPU time per pass. Set by one-shot commands and `sd bench`; a server leaves it
+    /// off (its memory stays at its peak anyway). Default: false.
+    /// </summary>
+    public bool ReturnFreedMemoryAfterEachStep { get; set; }
+
     /// <summary>The model's VAE, its weights read first if the load deferred them.</summary>
     AutoencoderKL Vae
     {
@@ -185,6 +194,7 @@ public sealed partial class StableDiffusionPipeline : IDisposable
         {
             Unet = Model.Unet, Scheduler = scheduler, Conditioning = conditioning, GuidanceScale = request.GuidanceScale, Noise = noise,
             ExtraChannels = start.ExtraChannels, AfterStep = start.AfterStep, OnStep = onStep, Cancellation = cancellation,
+            TrimHeapAfterEachStep = ReturnFreedMemoryAfterEachStep,
         };
         var latents = loop.Run(start.Latents, start.Timesteps);
         if (ReleaseUnetAfterSampling) Model.ReleaseUnet();

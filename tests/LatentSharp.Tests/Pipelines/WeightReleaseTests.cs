@@ -46,6 +46,20 @@ public class WeightReleaseTests
     }
 
     [Theory]
+    [InlineData("tiny-sd1")]
+    [InlineData("tiny-sdxl")]
+    public void ReturningTheHeapsFreePagesAfterEachStepChangesNoImage(string model)
+    {
+        var request = new GenerationRequest { Prompt = "a photo of a cat", NegativePrompt = "blurry", Steps = 4, Seed = 7 };
+        using var keeping = StableDiffusionPipeline.Load(Path.Combine(Fixtures.Root, model));
+        using var trimming = StableDiffusionPipeline.Load(Path.Combine(Fixtures.Root, model));
+        trimming.ReturnFreedMemoryAfterEachStep = true;
+
+        AssertSameImages(keeping, trimming, request);
+        AssertSameImages(keeping, trimming, request with { Seed = 8 }); // the pipeline keeps working after the trims
+    }
+
+    [Theory]
     [InlineData("tiny-sd1", false)]
     [InlineData("tiny-sd1", true)]
     [InlineData("tiny-sdxl", false)]
