@@ -66,14 +66,16 @@ public sealed partial class StableDiffusionPipeline : IDisposable
     }
 
     /// <summary>
-    /// A model loaded for inference on the CPU runs its U-Net channels-last: bf16 passes ≈ 4% faster on the reference
-    /// machine in interleaved in-process rounds, fp32 even, and a 512² `sd generate` peaks where channels-first does
-    /// (docs/performance.md, "What each optimisation bought"). Models built for training, and the pipelines training
-    /// builds around them, keep the channels-first default.
+    /// A bf16 model loaded for inference on the CPU runs its U-Net channels-last: bf16 passes ≈ 4% faster on the
+    /// reference machine in interleaved in-process rounds (an A/B of commits: even, 0.96 within its noise). float32 stays
+    /// channels-first: the A/B of commits ran its guided step 7% slower channels-last, in each of three rounds
+    /// (docs/performance.md, "What each optimisation bought"). Either layout peaks alike in a 512² `sd generate`.
+    /// Models built for training, and the pipelines training builds around them, keep the channels-first default.
     /// </summary>
     internal static void UseInferenceLayout(StableDiffusionModel model)
     {
-        if (model.Unet.parameters().FirstOrDefault() is { device_type: DeviceType.CPU }) model.Unet.Layout = ActivationLayout.ChannelsLast;
+        if (model.Unet.parameters().FirstOrDefault() is { device_type: DeviceType.CPU, dtype: ScalarType.BFloat16 })
+            model.Unet.Layout = ActivationLayout.ChannelsLast;
     }
 
     /// <summary>The networks (text encoder(s), U-Net, VAE), their configs and its LoRA state; disposed with the pipeline.</summary>
@@ -110,9 +112,10 @@ public sealed partial class StableDiffusionPipeline : IDisposable
     /// <summary>
     /// Hand the C heap's free pages back to the system after every sampling step (glibc's malloc_trim), so a run's peak
     /// is closer to its live memory than to the holes its passes leave in the heap: a 20-step 512² SD 1.5 `sd generate`
-    /// peaked at 4.34 GB instead of 4.45 GB in fp32, 2.34 instead of 2.44 GB in bf16, with the same PNGs, for ≈ 0.25 s
-    /// (fp32) / 0.1 s (bf16) of kernel CPU time per pass. Set by one-shot commands and `sd bench`; a server leaves it
-    /// off (its memory stays at its peak anyway). Default: false.
+    /// peaked at 4.34 GB instead of 4.45 GB in fp32, 2.34 instead of 2.44 GB in bf16, with the same PNGs. The next pass
+    /// faults the pages in again: an A/B of commits measured no cost in fp32 (guided step 1.02× the untrimmed one's,
+    /// within the noise) but 0.88× in bf16, so `sd generate` and `sd bench` set it for float32 only (bf16 peaks 0.4 GB
+    /// under its target without it); a server leaves it off. Default: false.
     /// </summary>
     public bool ReturnFreedMemoryAfterEachStep { get; set; }
 

@@ -1,4 +1,5 @@
 using LatentSharp.Layers;
+using LatentSharp.Performance;
 using LatentSharp.Pipelines;
 using LatentSharp.Tests.Support;
 using LatentSharp.UNet;
@@ -7,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace LatentSharp.Tests.UNet;
 
-/// <summary>The U-Net run channels-last (UNet2DConditionModel.Layout; pipelines loaded for inference choose it) against diffusers, and the layout switch itself.</summary>
+/// <summary>The U-Net run channels-last (UNet2DConditionModel.Layout; bf16 pipelines loaded for inference choose it) against diffusers, and the layout switch itself.</summary>
 public class ChannelsLastTests
 {
     public static TheoryData<string, string> Cases => UNetParityTests.Cases;
@@ -60,12 +61,15 @@ public class ChannelsLastTests
     }
 
     [Fact]
-    public void ModelsRunChannelsFirstAndPipelinesLoadedForInferenceChannelsLast()
+    public void ModelsRunChannelsFirstAndBf16PipelinesLoadedForInferenceChannelsLast()
     {
         using var model = TinyModels.Load(TinyModels.Sd1);
         Assert.Equal(ActivationLayout.ChannelsFirst, model.Unet.Layout);   // what training builds on
         Assert.All(model.Unet.parameters(), p => Assert.True(p.is_contiguous()));
-        Assert.Equal(ActivationLayout.ChannelsLast, LatentSharp.Tests.Pipelines.TinyPipelines.Sd1.Model.Unet.Layout);
+        Assert.Equal(ActivationLayout.ChannelsFirst, LatentSharp.Tests.Pipelines.TinyPipelines.Sd1.Model.Unet.Layout); // float32
+        using var bf16 = StableDiffusionPipeline.Load(Path.Combine(Fixtures.Root, "tiny-sd1"), Precision.Bf16);
+        // A CPU without native bf16 arithmetic gets float32, and with it channels-first.
+        Assert.Equal(bf16.Model.Precision == Precision.Bf16 ? ActivationLayout.ChannelsLast : ActivationLayout.ChannelsFirst, bf16.Model.Unet.Layout);
     }
 
     [Fact]
