@@ -26,7 +26,8 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
         using var pipeline = BenchModels.Open(settings.Model, requested, settings.Tokenizer, notice => progress($"note: {notice}"));
         double loadSeconds = loading.Elapsed.TotalSeconds;
         pipeline.VaeTiling = VaeTileOption.Read(settings.VaeTile);
-        pipeline.ReturnFreedMemoryAfterEachStep = true; // as sd generate: its steps and image runs are what users run
+        // As sd generate sets it: the steps and images timed here are what users run.
+        pipeline.ReturnFreedMemoryAfterEachStep = pipeline.Model.Precision == Precision.Fp32;
         var model = pipeline.Model;
         var dtype = model.Precision.DType();
         long latentSide = size / pipeline.VaeScaleFactor, latentChannels = model.Vae.Config.LatentChannels;

@@ -115,10 +115,10 @@ public static class TorchRuntime
 
     /// <summary>
     /// glibc's malloc_trim alone: the pages of free heap chunks go back to the system (no garbage collection). Why each
-    /// sampling step of a one-shot run calls it: a U-Net pass frees and reallocates activations of many sizes under
+    /// sampling step of a one-shot float32 run calls it: a U-Net pass frees and reallocates activations of many sizes under
     /// glibc's mmap threshold, and the heap kept the holes resident — a 512² fp32 SD 1.5 run's heap held 0.86 GB of free
     /// chunks after its first three steps, on top of the weights. The price is the kernel's work to fault those pages in
-    /// again: ≈ 0.25 s of kernel CPU time per fp32 pass, ≈ 0.1 s per bf16 pass. Elsewhere a no-op.
+    /// again (≈ 0.25 s of kernel CPU time per fp32 pass, ≈ 0.1 s per bf16 pass). Elsewhere a no-op.
     /// </summary>
     public static void TrimNativeHeap()
     {
