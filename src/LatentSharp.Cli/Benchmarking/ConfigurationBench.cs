@@ -27,7 +27,7 @@ public sealed class ConfigurationBench(BenchSettings settings, Action<string> pr
         double loadSeconds = loading.Elapsed.TotalSeconds;
         pipeline.VaeTiling = VaeTileOption.Read(settings.VaeTile);
         // As sd generate sets it: the steps and images timed here are what users run.
-        pipeline.ReturnFreedMemoryAfterEachStep = pipeline.Model.Precision == Precision.Fp32;
+        pipeline.ReturnFreedMemoryAfterEachStep = pipeline.TrimmingTheHeapPaysOff;
         var model = pipeline.Model;
         var dtype = model.Precision.DType();
         long latentSide = size / pipeline.VaeScaleFactor, latentChannels = model.Vae.Config.LatentChannels;

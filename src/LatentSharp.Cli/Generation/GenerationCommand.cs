@@ -40,15 +40,15 @@ public abstract class GenerationCommand : SdCommand
         modelPath = HubModelArgument.Resolve(modelPath, precision != Precision.Fp32);
         // One generation per command: the networks are held one after the other where they can be. The VAE is read when it
         // is first needed (after sampling for text-to-image), the text encoders' memory is freed once the prompts are encoded,
-        // the U-Net's once the latents are sampled; the peak is then the largest network's, not their sum. In float32 the
-        // heap's free pages go back after every step too (see ReturnFreedMemoryAfterEachStep for why not in bf16).
+        // the U-Net's once the latents are sampled; the peak is then the largest network's, not their sum. Where it pays (float32),
+        // the heap's free pages go back after every step too.
         using var pipeline = ModelLoading.Load(modelPath, precision, tokenizer, configFolder, deferVae: true);
         pipeline.VaeTiling = VaeTileOption.Read(parse.GetValue(Shared.VaeTile));
         adapters.ApplyTo(pipeline, pipeline.Warn);
         if (AdapterOptions.PlainSyntaxNotice(request) is { } notice) pipeline.Warn?.Invoke(notice);
         pipeline.ReleaseTextEncodersAfterEncoding = true;
         pipeline.ReleaseUnetAfterSampling = true;
-        pipeline.ReturnFreedMemoryAfterEachStep = pipeline.Model.Precision == Precision.Fp32;
+        pipeline.ReturnFreedMemoryAfterEachStep = pipeline.TrimmingTheHeapPaysOff;
         using var initialLatents = initLatents is { } file ? ReadInitialLatents(file) : null;
         request = request with { InitialLatents = initialLatents };
         request = request with { BatchSize = initialLatents is null || parse.Given(Shared.Batch) ? request.BatchSize : (int)initialLatents.shape[0] };
