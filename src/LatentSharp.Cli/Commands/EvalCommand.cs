@@ -24,6 +24,7 @@ public sealed class EvalCommand : SdCommand
         "a large red circle in the center on a blue background");
     readonly Option<string?> output = CliOption.OptionalString("--out", "output folder (default: outputs/eval-DATE-TIME)", "DIR");
     readonly Option<string[]> lora = new AdapterOptions().Lora;
+    readonly Option<string[]> embedding = new AdapterOptions().Embedding;
     readonly Option<string?> color = CliOption.Parsed<string?>("--color",
         "score 60 prompts of shapes in this colour instead of the default set (e.g. pink, taught by a LoRA)", "NAME", text =>
         {
@@ -44,7 +45,7 @@ public sealed class EvalCommand : SdCommand
           OUT/guidance_grid.png one prompt, rows = scales, columns = seeds
         """)
     {
-        foreach (var option in new Option[] { model, guidance, steps, scheduler, seeds, prompts, gridPrompt, output, lora, color }) Add(option);
+        foreach (var option in new Option[] { model, guidance, steps, scheduler, seeds, prompts, gridPrompt, output, lora, embedding, color }) Add(option);
     }
 
     protected override int Run(ParseResult parse)
@@ -59,8 +60,12 @@ public sealed class EvalCommand : SdCommand
         string outDir = parse.GetValue(output) ?? Path.Combine("outputs", $"eval-{DateTime.Now:yyyyMMdd-HHmmss}");
         string modelPath = parse.GetValue(model) ?? DefaultModel.Locate();
 
+        var embeddings = (parse.GetValue(embedding) ?? []).Select(path => TextualInversionFile.Load(path)).ToList();
+
         using var pipeline = ModelLoading.Load(modelPath);
         pipeline.Loras = loras;
+        pipeline.SetEmbeddings(embeddings);
+        foreach (var e in embeddings) Console.Error.WriteLine($"embedding {e.Path}: the word '{e.Word}', {e.VectorCount} vector(s)");
         foreach (var l in loras) Console.Error.WriteLine($"LoRA {l.File.Path} at scale {l.UnetScale}");
         var judgeCheck = ShapesEvaluation.JudgeOnGroundTruth();
         Console.Error.WriteLine($"judge on 1000 ground-truth images: shape {judgeCheck.Shape:P1}, colour {judgeCheck.Color:P1}, " +

@@ -27,6 +27,10 @@ public sealed class TrainLoraCommand : SdCommand
     readonly TextOption<LoraTargets> targets = CliOption.Choice("--targets",
         "U-Net layers: attention (to_q, to_k, to_v, to_out), transformer (also feed-forward and proj_in/out, kohya's default) or locon (also the ResNet and sampler convolutions)", TargetSets, "attention");
     readonly Option<bool> trainTextEncoder = CliOption.Flag("--train-text-encoder", "also train LoRA matrices on the text encoder's attention (q, k, v, out)");
+    readonly Option<string?> newWord = CliOption.OptionalString("--new-word",
+        "learn WORD of the captions as a new token with the LoRA (pivotal tuning), written as WORD.safetensors beside it for --embedding", "WORD");
+    readonly Option<string?> newWordInit = CliOption.OptionalString("--new-word-init",
+        "start the new word from this word's token vectors, e.g. red for pink (default: the new word's own pieces)", "WORD");
     readonly Option<double> captionDropout = CliOption.Double("--caption-dropout", "share of captions replaced by \"\"", Defaults.CaptionDropout, 0, 1);
     readonly Option<double?> snrGamma = CliOption.OptionalDouble("--snr-gamma", "weigh timesteps by Min-SNR-γ (e.g. 5; default: all alike)", 1e-3, 1e6);
     readonly Option<string?> samplePrompts = CliOption.OptionalString("--sample-prompts",
@@ -45,7 +49,7 @@ public sealed class TrainLoraCommand : SdCommand
         """)
     {
         foreach (var option in training.Leading) Add(option);
-        foreach (var option in new Option[] { baseModel, rank, alpha, targets, trainTextEncoder, captionDropout, snrGamma, samplePrompts, sampleSteps, guidance })
+        foreach (var option in new Option[] { baseModel, rank, alpha, targets, trainTextEncoder, newWord, newWordInit, captionDropout, snrGamma, samplePrompts, sampleSteps, guidance })
             Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
@@ -61,19 +65,28 @@ public sealed class TrainLoraCommand : SdCommand
         LoraTrainer trainer;
         if (resume)
         {
-            training.RejectRunOptions(parse, [baseModel, rank, alpha, targets, trainTextEncoder, captionDropout, snrGamma, samplePrompts, sampleSteps, guidance]);
+            training.RejectRunOptions(parse, [baseModel, rank, alpha, targets, trainTextEncoder, newWord, newWordInit, captionDropout, snrGamma, samplePrompts, sampleSteps, guidance]);
             trainer = LoraTrainer.Resume(output, TrainingConsole.Report);
             training.ApplyRunThreads(parse, trainer.Options);
         }
         else trainer = LoraTrainer.Create(output, NewRun(parse), TrainingConsole.Report);
         using (trainer)
         {
+            if (trainer.WordEmbeddingPath(export) == Path.GetFullPath(export))
+                throw new UsageException($"--export {export}: the new word's embedding is written as {Path.GetFileName(export)} beside the LoRA; give the LoRA another name");
             return TrainingConsole.Run(trainer, "train lora", $"sd train lora --out {output} --resume", exportOnly, () =>
             {
                 trainer.Export(export, dtype);
                 using var check = LoraFile.Load(export);
-                Console.WriteLine($"wrote {export} ({new FileInfo(export).Length / 1e3:F1} kB, {check.Layers.Count} layers); " +
-                                  $"try: sd generate \"PROMPT\" --model {trainer.BaseModel.SourcePath} --lora {export}:1");
+                Console.WriteLine($"wrote {export} ({new FileInfo(export).Length / 1e3:F1} kB, {check.Layers.Count} layers)");
+                string? embedding = trainer.ExportWord(export, dtype);
+                if (embedding != null)
+                {
+                    using var word = TextualInversionFile.Load(embedding);
+                    Console.WriteLine($"wrote {embedding} (the word '{word.Word}', {word.VectorCount} vector)");
+                }
+                Console.WriteLine($"try: sd generate \"PROMPT\" --model {trainer.BaseModel.SourcePath} --lora {export}:1" +
+                                  (embedding != null ? $" --embedding {embedding}" : ""));
             });
         }
     }
@@ -91,6 +104,8 @@ public sealed class TrainLoraCommand : SdCommand
             Alpha = parse.GetValue(alpha),
             Targets = targets.Read(parse),
             TrainTextEncoder = parse.GetValue(trainTextEncoder),
+            NewWord = parse.GetValue(newWord),
+            NewWordInit = parse.GetValue(newWordInit),
             CaptionDropout = parse.GetValue(captionDropout),
             SnrGamma = parse.GetValue(snrGamma),
             Samples = new SampleSettings

@@ -35,19 +35,22 @@ public sealed class LoraTrainer : Trainer
     readonly int images;
     readonly DiffusionObjective objective;
     readonly LoraNetwork network;
+    readonly WordEmbedding? word;
     readonly LoraNetwork? averaged;
+    readonly WordEmbedding? averagedWord;
     readonly ModuleGroup? averagedGroup;
     readonly Dictionary<Parameter, Tensor> baseWeights = new(ReferenceEqualityComparer.Instance);
 
     LoraTrainer(TrainingRunFolder run, LoraTrainingOptions spec, StableDiffusionModel model, ClipTokenizer tokenizer, LatentCache latents,
-        IReadOnlyList<string> captions, int originals, LoraNetwork network)
-        : base(run, spec.Optimization, new ModuleGroup(("lora", network)))
+        IReadOnlyList<string> captions, int originals, LoraNetwork network, WordEmbedding? word)
+        : base(run, spec.Optimization, Group(network, word))
     {
         this.spec = spec;
         this.model = model;
         this.tokenizer = tokenizer;
         this.latents = latents;
         this.network = network;
+        this.word = word;
         images = captions.Count;
         tokenIds = tokenizer.EncodeBatch(captions);
         emptyPromptIds = tokenizer.EncodeBatch([""]);
@@ -60,13 +63,20 @@ public sealed class LoraTrainer : Trainer
             baseWeights[target.Weight] = target.Weight.detach().clone().DetachFromDisposeScope();
             target.Weight.requires_grad = true;
         }
+        // The text encoder reads the word's row straight from the trained parameter (the same tensor, so gradients reach it).
+        if (word != null) model.TextEncoder.AddedTokenRows = word.Vectors;
         if (Loop.Ema != null)
         {
             averaged = new LoraNetwork(network.Targets, network.Rank, network.Alpha, spec.Optimization.Seed);
-            foreach (var p in averaged.parameters()) p.requires_grad = false;
-            averagedGroup = new ModuleGroup(("lora", averaged));
+            averagedWord = word is null ? null : new WordEmbedding(word.Vectors);
+            averagedGroup = Group(averaged, averagedWord);
+            foreach (var p in averagedGroup.parameters()) p.requires_grad = false;
         }
     }
+
+    /// <summary>What the run trains: the LoRA's matrices, and the new word's vector when there is one.</summary>
+    static ModuleGroup Group(LoraNetwork lora, WordEmbedding? word) =>
+        word is null ? new ModuleGroup(("lora", lora)) : new ModuleGroup(("lora", lora), ("embedding", word));
 
     public StableDiffusionModel BaseModel => model;
 
@@ -96,6 +106,8 @@ public sealed class LoraTrainer : Trainer
         try
         {
             var tokenizer = ClipTokenizer.FromFolder(model.RequireTokenizerPath());
+            WordEmbedding? word = null;
+            if (spec.NewWord is { } newWord) (tokenizer, word) = NewWord(model, tokenizer, newWord, spec.NewWordInit);
             data = ImageFolderDataset.LoadForTraining(spec.DataFolder, spec.Preprocessing, spec.RandomFlip, report, out int originals);
             if (data.Resolution % model.Vae.Config.DownscaleFactor != 0)
                 throw new LatentSharpException($"the resolution {data.Resolution} is not a multiple of the autoencoder's downscale factor {model.Vae.Config.DownscaleFactor}");
@@ -108,7 +120,9 @@ public sealed class LoraTrainer : Trainer
             var network = new LoraNetwork(targets, spec.Rank, spec.EffectiveAlpha, spec.Optimization.Seed);
             report?.Invoke($"LoRA rank {spec.Rank}, alpha {spec.EffectiveAlpha.ToString(CultureInfo.InvariantCulture)} on {targets.Count} layers " +
                            $"({network.parameters().Sum(p => p.numel()):N0} parameters); {model.Name} frozen");
-            return new LoraTrainer(run, spec, model, tokenizer, latents, data.Captions, originals, network);
+            if (word != null && !data.Captions.Any(c => c.Contains(spec.NewWord!, StringComparison.Ordinal)))
+                throw new LatentSharpException($"--new-word '{spec.NewWord}' occurs in none of the captions of {spec.DataFolder}");
+            return new LoraTrainer(run, spec, model, tokenizer, latents, data.Captions, originals, network, word);
         }
         catch
         {
@@ -120,6 +134,15 @@ public sealed class LoraTrainer : Trainer
         {
             data?.Dispose();
         }
+    }
+
+    /// <summary>The tokenizer with the new word added and the word's vector, started from <paramref name="initWord"/>'s tokens (or its own pieces).</summary>
+    static (ClipTokenizer, WordEmbedding) NewWord(StableDiffusionModel model, ClipTokenizer tokenizer, string newWord, string? initWord)
+    {
+        if (model.TextEncoder2 != null) throw new LatentSharpException("--new-word: SD 1.x/2.x models only (one text encoder)");
+        if (tokenizer.Config.AddedTokens.Values.Any(t => t.Content == newWord)) throw new LatentSharpException($"--new-word: '{newWord}' is already a special token");
+        using var initial = WordEmbedding.InitialVector(model.TextEncoder, tokenizer, initWord ?? newWord);
+        return (WordEmbedding.AddWord(tokenizer, model.TextEncoder, newWord), new WordEmbedding(initial));
     }
 
     static readonly string[] AttentionLayers = [".to_q", ".to_k", ".to_v", ".to_out.0"];
@@ -177,25 +200,29 @@ public sealed class LoraTrainer : Trainer
         var (noisy, target, timesteps, ids) = data.Draw(step * Options.GradientAccumulation + microBatch, Options.BatchSize,
             spec.RandomFlip, spec.CaptionDropout, objective, random);
         Tensor context;
-        if (spec.TrainTextEncoder) context = model.TextEncoder.PromptEmbeddings(ids);
+        if (spec.TrainTextEncoder || word != null) context = model.TextEncoder.PromptEmbeddings(ids);
         else using (no_grad()) context = model.TextEncoder.PromptEmbeddings(ids);
         var loss = objective.Loss(model.Unet.forward(noisy, timesteps, context), target, timesteps, spec.SnrGamma);
 
-        return WithLoraGradients(loss, network.Targets.Select(t => (Tensor)t.Target.Weight).ToList(), network.Delta);
+        return WithLoraGradients(loss, network.Targets.Select(t => (Tensor)t.Target.Weight).ToList(), network.Delta,
+            word is null ? [] : [word.Vectors]);
     }
 
     /// <summary>
     /// The loss to back-propagate for a LoRA merged into <paramref name="weights"/>: its value is <paramref name="loss"/>'s,
     /// and its gradient with respect to A and B is the LoRA's. With G = ∂L/∂W of each weight (autograd, the weights
     /// requiring gradients), Σ⟨G, ΔW(A, B)⟩ has exactly those gradients; subtracting its own value leaves L.
+    /// Parameters the loss depends on directly (<paramref name="direct"/>: a new word's vector) get their own gradient
+    /// through the same sum, as ⟨∂L/∂p, p⟩.
     /// </summary>
-    internal static Tensor WithLoraGradients(Tensor loss, IReadOnlyList<Tensor> weights, Func<int, Tensor> delta)
+    internal static Tensor WithLoraGradients(Tensor loss, IReadOnlyList<Tensor> weights, Func<int, Tensor> delta, IReadOnlyList<Tensor>? direct = null)
     {
-        var gradients = autograd.grad([loss], weights.ToList());
+        direct ??= [];
+        var gradients = autograd.grad([loss], [.. weights, .. direct]);
         Tensor? coupling = null;
-        for (int i = 0; i < weights.Count; i++)
+        for (int i = 0; i < gradients.Count; i++)
         {
-            var term = (gradients[i].detach() * delta(i)).sum();
+            var term = (gradients[i].detach() * (i < weights.Count ? delta(i) : direct[i - weights.Count])).sum();
             coupling = coupling is null ? term : coupling + term;
         }
         return loss.detach() + (coupling! - coupling!.detach());
@@ -205,7 +232,15 @@ public sealed class LoraTrainer : Trainer
     {
         var weights = Averaged();
         Merge(weights);
-        PngWriter.Write(path, SampleGrid.Render(model, tokenizer, spec.Samples));
+        if (word != null) model.TextEncoder.AddedTokenRows = (averagedWord ?? word).Vectors;
+        try
+        {
+            PngWriter.Write(path, SampleGrid.Render(model, tokenizer, spec.Samples));
+        }
+        finally
+        {
+            if (word != null) model.TextEncoder.AddedTokenRows = word.Vectors;
+        }
     }
 
     /// <summary>The matrices samples and the export use: the moving average when the run keeps one.</summary>
@@ -214,6 +249,24 @@ public sealed class LoraTrainer : Trainer
         if (averaged is null) return network;
         CopyWeightsForInference(averagedGroup!);
         return averaged;
+    }
+
+    /// <summary>The new word's embedding file for a LoRA written to <paramref name="loraPath"/>: WORD.safetensors beside it; null without a new word.</summary>
+    public string? WordEmbeddingPath(string loraPath) =>
+        spec.NewWord is { } w ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(loraPath))!, w + ".safetensors") : null;
+
+    /// <summary>
+    /// Writes the new word's vector (the moving average when the run keeps one) as an A1111 embedding at
+    /// <see cref="WordEmbeddingPath"/>, for <c>--embedding</c> beside <c>--lora</c>; returns its path, or null without a new word.
+    /// </summary>
+    public string? ExportWord(string loraPath, ScalarType? dtype = null)
+    {
+        if (WordEmbeddingPath(loraPath) is not { } path) return null;
+        if (path == Path.GetFullPath(loraPath))
+            throw new LatentSharpException($"the LoRA and the embedding of '{spec.NewWord}' would both be {path}: give the LoRA another name");
+        Averaged();
+        WordEmbedding.Export(path, (averagedWord ?? word)!.Vectors, spec.NewWord!, State.Step, dtype);
+        return path;
     }
 
     /// <summary>
@@ -282,6 +335,8 @@ public sealed class LoraTrainer : Trainer
         foreach (var copy in baseWeights.Values) copy.Dispose();
         averaged?.Dispose();
         network.Dispose();
+        averagedWord?.Dispose();
+        word?.Dispose();
         objective.Dispose();
         tokenIds.Dispose();
         emptyPromptIds.Dispose();

@@ -38,6 +38,15 @@ public sealed record LoraTrainingOptions
     /// <summary>Also train LoRA matrices on the text encoder's attention projections (q, k, v, out).</summary>
     public bool TrainTextEncoder { get; init; }
 
+    /// <summary>
+    /// A word of the captions to learn as a new token with the LoRA (<see cref="WordEmbedding"/>); null for none. The
+    /// captions then tokenize it as one added token, and the run writes WORD.safetensors beside the LoRA.
+    /// </summary>
+    public string? NewWord { get; init; }
+
+    /// <summary>The word whose token vectors start <see cref="NewWord"/>'s (their mean); null: the new word's own pieces.</summary>
+    public string? NewWordInit { get; init; }
+
     public double CaptionDropout { get; init; } = 0.1;
 
     /// <summary>Min-SNR-γ loss weighting; null weighs every timestep alike.</summary>
@@ -53,6 +62,9 @@ public sealed record LoraTrainingOptions
     {
         if (Rank is < 1 or > 1024) throw new LatentSharpException($"the LoRA rank must be between 1 and 1024 (got {Rank})");
         if (Alpha is { } a && (!double.IsFinite(a) || a <= 0)) throw new LatentSharpException($"the LoRA alpha must be positive (got {a})");
+        if (NewWord is { } word && (word.Length == 0 || word.Any(char.IsWhiteSpace)))
+            throw new LatentSharpException($"--new-word must be one word without spaces (got '{word}')");
+        if (NewWordInit is not null && NewWord is null) throw new LatentSharpException("--new-word-init needs --new-word");
         if (CaptionDropout is < 0 or > 1) throw new LatentSharpException($"caption dropout must be between 0 and 1 (got {CaptionDropout})");
         if (SnrGamma is <= 0) throw new LatentSharpException($"the Min-SNR gamma must be positive (got {SnrGamma})");
         Optimization.Validate();

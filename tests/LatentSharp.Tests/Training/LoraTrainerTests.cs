@@ -1,5 +1,7 @@
 using LatentSharp.Adapters;
 using LatentSharp.Checkpoints;
+using LatentSharp.Pipelines;
+using LatentSharp.Shapes;
 using LatentSharp.Tests.Support;
 using LatentSharp.Training;
 using static TorchSharp.torch;
@@ -125,6 +127,50 @@ public class LoraTrainerTests : IDisposable
         var expected = weight.detach().clone() + fc1.Up.flatten(1).matmul(fc1.Down.flatten(1)) * (float)fc1.AlphaOverRank;
         model.Loras.Set([new LoraApplication(lora, 1.0)]);
         TensorAssert.Close(expected, weight, 1e-6, "merged fc1");
+    }
+
+    [Fact]
+    public void ANewWordIsLearnedAsOneAddedTokenAndWrittenAsAnEmbeddingBesideTheLora()
+    {
+        // Red and pink only, so the captions name pink (a word tiny-sd1's tokenizer splits into pieces).
+        string data = temp["pink-data"];
+        ShapesDatasetWriter.Write(new ShapesDataset(seed: 5, imageSize: TinyTraining.Resolution,
+            colors: [ShapesVocabulary.ParseColor("red"), ShapesVocabulary.ParseColor("pink")]), 12, data);
+        string loraPath = temp["colour.safetensors"];
+        var options = Options(steps: 3) with { DataFolder = data, NewWord = "pink", NewWordInit = "red", TrainTextEncoder = false };
+        using (var trainer = LoraTrainer.Create(temp["run"], options))
+        {
+            trainer.Train();
+            trainer.Export(loraPath);
+            Assert.Equal(temp["pink.safetensors"], trainer.ExportWord(loraPath));
+            var clash = Assert.Throws<LatentSharpException>(() => trainer.ExportWord(temp["pink.safetensors"]));
+            Assert.Contains("give the LoRA another name", clash.Message);
+        }
+
+        using var embedding = TextualInversionFile.Load(temp["pink.safetensors"]);
+        Assert.Equal(("pink", 1), (embedding.Word, embedding.VectorCount));
+        using var pipeline = StableDiffusionPipeline.Load(Fixtures.TinySd1);
+        using var initial = WordEmbedding.InitialVector(pipeline.Model.TextEncoder, pipeline.Tokenizer, "red");
+        var vector = embedding.Vectors["text_encoder"][0];
+        // Trained: moved from "red"'s row, by AdamW's few small steps (3 steps at lr 1e-2, EMA 0.9).
+        double moved = (vector - initial).abs().max().item<float>();
+        Assert.InRange(moved, 1e-4, 0.1);
+
+        // Loaded as any embedding, "pink" becomes the one added token, read from the embedding's row.
+        pipeline.SetEmbeddings([embedding]);
+        int[] ids = pipeline.Tokenizer.Encode("a pink circle");
+        Assert.Equal(5, ids.Length);  // BOS, a, pink, circle, EOS
+        Assert.True(ids[2] >= pipeline.Model.TextEncoder.VocabularyRows, "pink is an added token");
+        TensorAssert.Close(vector.unsqueeze(0), pipeline.Model.TextEncoder.AddedTokenRows!, 0, "the text encoder's row for pink");
+    }
+
+    [Fact]
+    public void ANewWordMustBeOneWordOfTheCaptions()
+    {
+        var error = Assert.Throws<LatentSharpException>(() => LoraTrainer.Create(temp["run"], Options() with { NewWord = "pink" }));
+        Assert.Contains("occurs in none of the captions", error.Message);
+        Assert.Throws<LatentSharpException>(() => (Options() with { NewWord = "two words" }).Validate());
+        Assert.Throws<LatentSharpException>(() => (Options() with { NewWordInit = "red" }).Validate());
     }
 
     [Fact]
