@@ -35,8 +35,9 @@ public sealed class WordEmbedding : nn.Module
         if (ids.Length == 0) throw new LatentSharpException($"--new-word-init: '{initWord}' has no tokens");
         var table = textEncoder.named_parameters().Single(p => p.name == "text_model.embeddings.token_embedding.weight").parameter;
         using var _ = no_grad();
-        using var index = tensor(ids.Select(i => (long)i).ToArray());
-        return table.index_select(0, index).mean([0]).to_type(ScalarType.Float32);
+        using var scope = NewDisposeScope();
+        var index = tensor(ids.Select(i => (long)i).ToArray());
+        return table.index_select(0, index).mean([0]).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>The tokenizer with <paramref name="word"/> added after the text encoder's rows (as an embedding file adds it).</summary>
