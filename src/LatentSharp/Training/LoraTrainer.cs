@@ -119,7 +119,8 @@ public sealed class LoraTrainer : Trainer
             if (targets.Count == 0) throw new LatentSharpException($"{spec.BaseModel}: the model has no layers to train a LoRA on");
             var network = new LoraNetwork(targets, spec.Rank, spec.EffectiveAlpha, spec.Optimization.Seed);
             report?.Invoke($"LoRA rank {spec.Rank}, alpha {spec.EffectiveAlpha.ToString(CultureInfo.InvariantCulture)} on {targets.Count} layers " +
-                           $"({network.parameters().Sum(p => p.numel()):N0} parameters); {model.Name} frozen");
+                           $"({network.parameters().Sum(p => p.numel()):N0} parameters); {model.Name} frozen" +
+                           (word != null ? $"; the new word '{spec.NewWord}' learned as one token, from '{spec.NewWordInit ?? spec.NewWord}'" : ""));
             if (word != null && !data.Captions.Any(c => c.Contains(spec.NewWord!, StringComparison.Ordinal)))
                 throw new LatentSharpException($"--new-word '{spec.NewWord}' occurs in none of the captions of {spec.DataFolder}");
             return new LoraTrainer(run, spec, model, tokenizer, latents, data.Captions, originals, network, word);
