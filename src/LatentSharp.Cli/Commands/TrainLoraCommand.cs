@@ -72,8 +72,7 @@ public sealed class TrainLoraCommand : SdCommand
         else trainer = LoraTrainer.Create(output, NewRun(parse), TrainingConsole.Report);
         using (trainer)
         {
-            if (trainer.WordEmbeddingPath(export) == Path.GetFullPath(export))
-                throw new UsageException($"--export {export}: the new word's embedding is written as {Path.GetFileName(export)} beside the LoRA; give the LoRA another name");
+            trainer.CheckWordEmbeddingPath(export);   // before training, not when its result is written
             return TrainingConsole.Run(trainer, "train lora", $"sd train lora --out {output} --resume", exportOnly, () =>
             {
                 trainer.Export(export, dtype);

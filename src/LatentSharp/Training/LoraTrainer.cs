@@ -103,14 +103,20 @@ public sealed class LoraTrainer : Trainer
         var model = StableDiffusionModel.Load(spec.BaseModel);
         ImageFolderDataset? data = null;
         LatentCache? latents = null;
+        WordEmbedding? word = null;
         try
         {
             var tokenizer = ClipTokenizer.FromFolder(model.RequireTokenizerPath());
-            WordEmbedding? word = null;
-            if (spec.NewWord is { } newWord) (tokenizer, word) = NewWord(model, tokenizer, newWord, spec.NewWordInit);
             data = ImageFolderDataset.LoadForTraining(spec.DataFolder, spec.Preprocessing, spec.RandomFlip, report, out int originals);
             if (data.Resolution % model.Vae.Config.DownscaleFactor != 0)
                 throw new LatentSharpException($"the resolution {data.Resolution} is not a multiple of the autoencoder's downscale factor {model.Vae.Config.DownscaleFactor}");
+            // Before the images are encoded, which can take minutes: a new word the captions never use would train nothing.
+            if (spec.NewWord is { } newWord)
+            {
+                if (!data.Captions.Any(c => c.Contains(newWord, StringComparison.Ordinal)))
+                    throw new LatentSharpException($"--new-word '{newWord}' occurs in none of the captions of {spec.DataFolder}");
+                (tokenizer, word) = NewWord(model, tokenizer, newWord, spec.NewWordInit);
+            }
             latents = LoadOrEncodeLatents(run, model, data, report);
 
             var table = LoraModuleTable.For(model);
@@ -121,12 +127,11 @@ public sealed class LoraTrainer : Trainer
             report?.Invoke($"LoRA rank {spec.Rank}, alpha {spec.EffectiveAlpha.ToString(CultureInfo.InvariantCulture)} on {targets.Count} layers " +
                            $"({network.parameters().Sum(p => p.numel()):N0} parameters); {model.Name} frozen" +
                            (word != null ? $"; the new word '{spec.NewWord}' learned as one token, from '{spec.NewWordInit ?? spec.NewWord}'" : ""));
-            if (word != null && !data.Captions.Any(c => c.Contains(spec.NewWord!, StringComparison.Ordinal)))
-                throw new LatentSharpException($"--new-word '{spec.NewWord}' occurs in none of the captions of {spec.DataFolder}");
             return new LoraTrainer(run, spec, model, tokenizer, latents, data.Captions, originals, network, word);
         }
         catch
         {
+            word?.Dispose();
             latents?.Dispose();
             model.Dispose();
             throw;
@@ -256,15 +261,21 @@ public sealed class LoraTrainer : Trainer
     public string? WordEmbeddingPath(string loraPath) =>
         spec.NewWord is { } w ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(loraPath))!, w + ".safetensors") : null;
 
+    /// <summary>Throws when the new word's embedding would overwrite the LoRA at <paramref name="loraPath"/> (a LoRA named WORD.safetensors).</summary>
+    public void CheckWordEmbeddingPath(string loraPath)
+    {
+        if (WordEmbeddingPath(loraPath) is { } path && path == Path.GetFullPath(loraPath))
+            throw new LatentSharpException($"the LoRA and the embedding of '{spec.NewWord}' would both be {path}: give the LoRA another name");
+    }
+
     /// <summary>
     /// Writes the new word's vector (the moving average when the run keeps one) as an A1111 embedding at
     /// <see cref="WordEmbeddingPath"/>, for <c>--embedding</c> beside <c>--lora</c>; returns its path, or null without a new word.
     /// </summary>
     public string? ExportWord(string loraPath, ScalarType? dtype = null)
     {
+        CheckWordEmbeddingPath(loraPath);
         if (WordEmbeddingPath(loraPath) is not { } path) return null;
-        if (path == Path.GetFullPath(loraPath))
-            throw new LatentSharpException($"the LoRA and the embedding of '{spec.NewWord}' would both be {path}: give the LoRA another name");
         Averaged();
         WordEmbedding.Export(path, (averagedWord ?? word)!.Vectors, spec.NewWord!, State.Step, dtype);
         return path;
