@@ -35,4 +35,7 @@ public sealed class TextOption<T> : Option<string>
 
     /// <summary>The value (the default when not given).</summary>
     public T Read(ParseResult parse) => convert(parse.GetValue(this)!);
+
+    /// <summary>The value of <paramref name="text"/> as if it had been given (e.g. read back from a file); <see cref="UsageException"/> when bad.</summary>
+    public T Convert(string text) => convert(text);
 }

@@ -58,8 +58,9 @@ public sealed class TrainLoraCommand : SdCommand
     {
         string output = parse.GetValue(training.Out)!;
         var (resume, exportOnly) = training.Mode(parse);
-        string export = parse.GetValue(training.Export) ?? Path.Combine(output, "lora.safetensors");
-        var dtype = training.ExportDtype.Read(parse);
+        var target = ExportTarget.Choose(parse, training, output, "lora.safetensors", resume);
+        string export = target.Path;
+        var dtype = training.ExportDtype.Convert(target.Dtype);
         training.ApplyThreads(parse);
 
         LoraTrainer trainer;
@@ -72,6 +73,7 @@ public sealed class TrainLoraCommand : SdCommand
         else trainer = LoraTrainer.Create(output, NewRun(parse), TrainingConsole.Report);
         using (trainer)
         {
+            target.Record(output);
             trainer.CheckWordEmbeddingPath(export);   // before training, not when its result is written
             return TrainingConsole.Run(trainer, "train lora", $"sd train lora --out {output} --resume", exportOnly, () =>
             {

@@ -81,8 +81,9 @@ public sealed class TrainUnetCommand : SdCommand
     {
         string output = parse.GetValue(training.Out)!;
         var (resume, exportOnly) = training.Mode(parse);
-        string export = parse.GetValue(training.Export) ?? Path.Combine(output, "model");
-        var dtype = training.ExportDtype.Read(parse);
+        var target = ExportTarget.Choose(parse, training, output, "model", resume);
+        string export = target.Path;
+        var dtype = training.ExportDtype.Convert(target.Dtype);
         training.ApplyThreads(parse);
 
         DiffusionTrainer trainer;
@@ -96,6 +97,7 @@ public sealed class TrainUnetCommand : SdCommand
         else trainer = DiffusionTrainer.Create(output, NewRun(parse), TrainingConsole.Report);
         using (trainer)
         {
+            target.Record(output);
             return TrainingConsole.Run(trainer, "train unet", $"sd train unet --out {output} --resume", exportOnly, () =>
             {
                 if (Directory.Exists(export) && Directory.EnumerateFileSystemEntries(export).Any())

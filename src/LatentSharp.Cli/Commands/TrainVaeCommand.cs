@@ -56,8 +56,9 @@ public sealed class TrainVaeCommand : SdCommand
     {
         string output = parse.GetValue(training.Out)!;
         var (resume, exportOnly) = training.Mode(parse);
-        string export = parse.GetValue(training.Export) ?? Path.Combine(output, "vae");
-        var dtype = training.ExportDtype.Read(parse);
+        var target = ExportTarget.Choose(parse, training, output, "vae", resume);
+        string export = target.Path;
+        var dtype = training.ExportDtype.Convert(target.Dtype);
         training.ApplyThreads(parse);
 
         AutoencoderTrainer trainer;
@@ -90,6 +91,7 @@ public sealed class TrainVaeCommand : SdCommand
         }
         using (trainer)
         {
+            target.Record(output);
             Console.WriteLine($"training on {trainer.TrainingImages} images, {trainer.ValidationImages} held out");
             return TrainingConsole.Run(trainer, "train vae", $"sd train vae --out {output} --resume", exportOnly, () =>
             {

@@ -27,7 +27,7 @@ public sealed class TrainingOptions
     public readonly Option<bool> RandomFlip;
     public readonly Option<double> EmaDecay;
     public readonly Option<string?> Export;
-    public readonly TextOption<ScalarType?> ExportDtype = CliOption.Choice("--export-dtype", "dtype of the exported weights", ExportDtypes, "fp32");
+    public readonly TextOption<ScalarType?> ExportDtype = CliOption.Choice("--export-dtype", "dtype of the exported weights (on --resume, the run's own unless given)", ExportDtypes, "fp32");
     public readonly Option<int?> Threads = CliOption.OptionalInt("--threads", "CPU threads for LibTorch (default: LibTorch's choice)", 1, 256);
 
     public readonly Option<int> Steps, BatchSize, GradientAccumulation, WarmupSteps, LogEvery, SampleEvery, CheckpointEvery;
@@ -42,7 +42,7 @@ public sealed class TrainingOptions
         Out = CliOption.OptionalString("--out", $"run folder: {outputs}", "RUN", required: true);
         RandomFlip = CliOption.Flag("--random-flip", randomFlip);
         EmaDecay = CliOption.Double("--ema-decay", emaDecay, defaults.EmaDecay, 0, 0.999999);
-        Export = CliOption.OptionalString("--export", $"where to write the export (default: RUN/{export})", "DIR");
+        Export = CliOption.OptionalString("--export", $"where to write the export (default: RUN/{export}; on --resume, where the run was started to export)", "DIR");
         Steps = CliOption.Int("--steps", "optimizer steps", defaults.Steps, 1, 100_000_000);
         BatchSize = CliOption.Int("--batch-size", "examples per forward pass", defaults.BatchSize, 1, 4096);
         GradientAccumulation = CliOption.Int("--grad-accum", "forward passes per optimizer step", defaults.GradientAccumulation, 1, 1024);

@@ -74,6 +74,39 @@ public class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void AResumedRunExportsWhereAndAsTheRunWasStarted()
+    {
+        TinyTraining.VaeFolder(temp["vae"]);
+        Assert.Equal(0, Program.Main(["train", "unet", .. Tiny("--out", temp["run"], "--vae", temp["vae"], "--unet-config", temp["unet.json"],
+            "--text-encoder-config", temp["text.json"], "--vocab-size", "600", "--sample-prompts", temp["prompts.txt"], "--sample-steps", "1",
+            "--export", temp["model"], "--export-dtype", "fp16")]));
+        string weights = "unet/diffusion_pytorch_model.safetensors";
+        Assert.Equal("F16", TensorDtypes(temp[$"model/{weights}"]));
+        Assert.False(Directory.Exists(temp["run/model"]));
+
+        // The short command the progress line prints, without the first command's --export and --export-dtype.
+        Directory.Delete(temp["model"], recursive: true);
+        Assert.Equal(0, Program.Main(["train", "unet", "--out", temp["run"], "--resume", "--export-only"]));
+        Assert.Equal("F16", TensorDtypes(temp[$"model/{weights}"]));
+        Assert.False(Directory.Exists(temp["run/model"]));
+
+        // Options given on resume win, and are what the next resume uses.
+        Assert.Equal(0, Program.Main(["train", "unet", "--out", temp["run"], "--resume", "--export-only", "--export", temp["model32"], "--export-dtype", "fp32"]));
+        Assert.Equal("F32", TensorDtypes(temp[$"model32/{weights}"]));
+        Assert.Contains("model32", File.ReadAllText(temp[$"run/{ExportTarget.FileName}"]));
+
+        File.WriteAllText(temp[$"run/{ExportTarget.FileName}"], "{\"path\": \"x\", \"dtype\": \"fp8\"}");
+        Assert.Equal(2, Program.Main(["train", "unet", "--out", temp["run"], "--resume", "--export-only"]));
+    }
+
+    /// <summary>The dtypes of a safetensors file's tensors, joined.</summary>
+    static string TensorDtypes(string file)
+    {
+        using var weights = LatentSharp.Checkpoints.SafetensorsFile.Open(file);
+        return string.Join(",", weights.Entries.Select(e => e.DType).Distinct());
+    }
+
+    [Fact]
     public void ResumeTakesTheRunsOwnSettings()
     {
         Assert.Equal(2, Program.Main(["train", "unet", "--out", temp["run"], "--resume", "--steps", "5"]));
