@@ -32,7 +32,7 @@ public sealed class TrainLoraCommand : SdCommand
     readonly Option<string?> newWordInit = CliOption.OptionalString("--new-word-init",
         "start the new word from this word's token vectors, e.g. red for pink (default: the new word's own pieces)", "WORD");
     readonly Option<double> captionDropout = CliOption.Double("--caption-dropout", "share of captions replaced by \"\"", Defaults.CaptionDropout, 0, 1);
-    readonly Option<double?> snrGamma = CliOption.OptionalDouble("--snr-gamma", "weigh timesteps by Min-SNR-γ (e.g. 5; default: all alike)", 1e-3, 1e6);
+    readonly LossWeightingOptions weighting = new();
     readonly Option<string?> samplePrompts = CliOption.OptionalString("--sample-prompts",
         "prompts of the sample grid, one per line (default: 8 shapes prompts)", "FILE");
     readonly Option<int> sampleSteps = CliOption.Int("--sample-steps", "sampling steps of the grid", 25, 1, 1000);
@@ -49,7 +49,7 @@ public sealed class TrainLoraCommand : SdCommand
         """)
     {
         foreach (var option in training.Leading) Add(option);
-        foreach (var option in new Option[] { baseModel, rank, alpha, targets, trainTextEncoder, newWord, newWordInit, captionDropout, snrGamma, samplePrompts, sampleSteps, guidance })
+        foreach (var option in new Option[] { baseModel, rank, alpha, targets, trainTextEncoder, newWord, newWordInit, captionDropout, weighting.SnrGamma, weighting.SnrFloor, samplePrompts, sampleSteps, guidance })
             Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
@@ -66,7 +66,7 @@ public sealed class TrainLoraCommand : SdCommand
         LoraTrainer trainer;
         if (resume)
         {
-            training.RejectRunOptions(parse, [baseModel, rank, alpha, targets, trainTextEncoder, newWord, newWordInit, captionDropout, snrGamma, samplePrompts, sampleSteps, guidance]);
+            training.RejectRunOptions(parse, [baseModel, rank, alpha, targets, trainTextEncoder, newWord, newWordInit, captionDropout, weighting.SnrGamma, weighting.SnrFloor, samplePrompts, sampleSteps, guidance]);
             trainer = LoraTrainer.Resume(output, TrainingConsole.Report);
             training.ApplyRunThreads(parse, trainer.Options);
         }
@@ -108,7 +108,8 @@ public sealed class TrainLoraCommand : SdCommand
             NewWord = parse.GetValue(newWord),
             NewWordInit = parse.GetValue(newWordInit),
             CaptionDropout = parse.GetValue(captionDropout),
-            SnrGamma = parse.GetValue(snrGamma),
+            SnrGamma = parse.GetValue(weighting.SnrGamma),
+            SnrFloor = parse.GetValue(weighting.SnrFloor),
             Samples = new SampleSettings
             {
                 Prompts = parse.GetValue(samplePrompts) is { } file ? ReadPrompts(file) : null,

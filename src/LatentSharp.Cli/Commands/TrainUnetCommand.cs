@@ -39,9 +39,7 @@ public sealed class TrainUnetCommand : SdCommand
     readonly Option<int> evalPrompts = CliOption.Int("--eval-prompts", "prompts of the adherence evaluation (balanced over the nine cells, a quarter held-out pairs)",
         AdherenceProbe.DefaultPrompts, 1, AdherenceProbe.MaxPrompts);
     readonly Option<int> evalSeeds = CliOption.Int("--eval-seeds", "seeds per prompt of the adherence evaluation", 2, 1, 64);
-    readonly Option<double?> snrGamma = CliOption.OptionalDouble("--snr-gamma", "weigh timesteps by Min-SNR-γ (e.g. 5; default: all alike)", 1e-3, 1e6);
-    readonly Option<double?> snrFloor = CliOption.OptionalDouble("--snr-floor",
-        "let every timestep's clean-image error count at least this much (e.g. 1; default: SNR, so the noisiest steps, where the layout is decided, barely count)", 1e-6, 1e6);
+    readonly LossWeightingOptions weighting = new();
     readonly TextOption<string> timestepBias = CliOption.Choice("--timestep-bias",
         "draw these timesteps more often: later (the noisiest, where the layout is decided), earlier, none (diffusers' --timestep_bias_strategy)",
         TimestepBias.Strategies.ToDictionary(s => s, s => s), TimestepBias.None);
@@ -72,7 +70,7 @@ public sealed class TrainUnetCommand : SdCommand
         """)
     {
         foreach (var option in training.Leading) Add(option);
-        foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, textEncoderLr, captionDropout, predictionType, schedulerConfig, snrGamma, snrFloor,
+        foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, textEncoderLr, captionDropout, predictionType, schedulerConfig, weighting.SnrGamma, weighting.SnrFloor,
                      timestepBias, timestepBiasMultiplier, timestepBiasPortion, multiresNoiseIterations, multiresNoiseDiscount, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds }) Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
@@ -90,7 +88,7 @@ public sealed class TrainUnetCommand : SdCommand
         if (resume)
         {
             training.RejectRunOptions(parse, [vae, baseModel, unetConfig, textEncoderConfig, vocabSize, textEncoderLr, captionDropout, predictionType, schedulerConfig,
-                snrGamma, snrFloor, timestepBias, timestepBiasMultiplier, timestepBiasPortion, multiresNoiseIterations, multiresNoiseDiscount, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
+                weighting.SnrGamma, weighting.SnrFloor, timestepBias, timestepBiasMultiplier, timestepBiasPortion, multiresNoiseIterations, multiresNoiseDiscount, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
             trainer = DiffusionTrainer.Resume(output, TrainingConsole.Report);
             training.ApplyRunThreads(parse, trainer.Options);
         }
@@ -135,8 +133,8 @@ public sealed class TrainUnetCommand : SdCommand
         CaptionDropout = parse.GetValue(captionDropout),
         PredictionType = prediction,
         Scheduler = schedule,
-        SnrGamma = parse.GetValue(snrGamma),
-        SnrFloor = parse.GetValue(snrFloor),
+        SnrGamma = parse.GetValue(weighting.SnrGamma),
+        SnrFloor = parse.GetValue(weighting.SnrFloor),
         TimestepBias = new TimestepBias
         {
             Strategy = timestepBias.Read(parse),

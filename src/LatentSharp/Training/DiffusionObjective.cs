@@ -65,6 +65,14 @@ public sealed class DiffusionObjective : IDisposable
         return (weight * perExample).mean().MoveToOuterDisposeScope();
     }
 
+    /// <summary>Checks the <see cref="Loss"/> weighting a run asks for: positive, and a floor no higher than the cap.</summary>
+    public static void ValidateWeighting(double? snrGamma, double? snrFloor)
+    {
+        if (snrGamma is <= 0) throw new LatentSharpException($"the Min-SNR gamma must be positive (got {snrGamma})");
+        if (snrFloor is <= 0) throw new LatentSharpException($"the SNR floor must be positive (got {snrFloor})");
+        if (snrFloor > snrGamma) throw new LatentSharpException($"the SNR floor ({snrFloor}) must not exceed the Min-SNR gamma ({snrGamma})");
+    }
+
     public void Dispose()
     {
         signalScale.Dispose();

@@ -85,9 +85,7 @@ public sealed record DiffusionTrainingOptions
         if (TextEncoderLearningRate is < 0 || TextEncoderLearningRate is { } te && !double.IsFinite(te))
             throw new LatentSharpException($"the text encoder's learning rate must be finite and not negative (got {TextEncoderLearningRate})");
         if (CaptionDropout is < 0 or > 1) throw new LatentSharpException($"caption dropout must be between 0 and 1 (got {CaptionDropout})");
-        if (SnrGamma is <= 0) throw new LatentSharpException($"the Min-SNR gamma must be positive (got {SnrGamma})");
-        if (SnrFloor is <= 0) throw new LatentSharpException($"the SNR floor must be positive (got {SnrFloor})");
-        if (SnrFloor > SnrGamma) throw new LatentSharpException($"the SNR floor ({SnrFloor}) must not exceed the Min-SNR gamma ({SnrGamma})");
+        DiffusionObjective.ValidateWeighting(SnrGamma, SnrFloor);
         if (VocabSize < BpeTrainer.BaseVocabSize) throw new LatentSharpException($"the vocabulary needs at least {BpeTrainer.BaseVocabSize} tokens (got {VocabSize})");
         TimestepBias.Validate();
         MultiresNoise.Validate();

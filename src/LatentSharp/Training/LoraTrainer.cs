@@ -208,7 +208,7 @@ public sealed class LoraTrainer : Trainer
         Tensor context;
         if (spec.TrainTextEncoder || word != null) context = model.TextEncoder.PromptEmbeddings(ids);
         else using (no_grad()) context = model.TextEncoder.PromptEmbeddings(ids);
-        var loss = objective.Loss(model.Unet.forward(noisy, timesteps, context), target, timesteps, spec.SnrGamma);
+        var loss = objective.Loss(model.Unet.forward(noisy, timesteps, context), target, timesteps, spec.SnrGamma, spec.SnrFloor);
 
         return WithLoraGradients(loss, network.Targets.Select(t => (Tensor)t.Target.Weight).ToList(), network.Delta,
             word is null ? [] : [word.Vectors]);

@@ -52,6 +52,12 @@ public sealed record LoraTrainingOptions
     /// <summary>Min-SNR-γ loss weighting; null weighs every timestep alike.</summary>
     public double? SnrGamma { get; init; }
 
+    /// <summary>
+    /// The least weight any timestep's clean-latent error gets (as <see cref="DiffusionTrainingOptions.SnrFloor"/>): a new
+    /// colour or layout is decided at the noisiest steps, which an ε loss barely trains.
+    /// </summary>
+    public double? SnrFloor { get; init; }
+
     public SampleSettings Samples { get; init; } = new();
 
     public OptimizationOptions Optimization { get; init; } = new() { EmaDecay = 0, LearningRate = 1e-3, WarmupSteps = 100, Steps = 2000, BatchSize = 16 };
@@ -66,7 +72,7 @@ public sealed record LoraTrainingOptions
             throw new LatentSharpException($"--new-word must be one word without spaces (got '{word}')");
         if (NewWordInit is not null && NewWord is null) throw new LatentSharpException("--new-word-init needs --new-word");
         if (CaptionDropout is < 0 or > 1) throw new LatentSharpException($"caption dropout must be between 0 and 1 (got {CaptionDropout})");
-        if (SnrGamma is <= 0) throw new LatentSharpException($"the Min-SNR gamma must be positive (got {SnrGamma})");
+        DiffusionObjective.ValidateWeighting(SnrGamma, SnrFloor);
         Optimization.Validate();
         Samples.Validate();
         return this;

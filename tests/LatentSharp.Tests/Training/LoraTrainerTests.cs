@@ -174,6 +174,22 @@ public class LoraTrainerTests : IDisposable
     }
 
     [Fact]
+    public void TheSnrFloorRaisesTheWeightOfTheNoisiestSteps()
+    {
+        double FirstLoss(string run, double? floor)
+        {
+            var options = Options(steps: 1) with { SnrGamma = 5, SnrFloor = floor };
+            using (var trainer = LoraTrainer.Create(temp[run], options with { Optimization = options.Optimization with { BatchSize = 4, LogEvery = 1 } }))
+                trainer.Train();
+            using var log = System.Text.Json.JsonDocument.Parse(File.ReadLines(new TrainingRunFolder(temp[run]).LogFile).First());
+            return log.RootElement.GetProperty("loss").GetDouble();
+        }
+        // The same draws (same seed); the floor lifts every timestep whose SNR is below 1 from SNR to 1.
+        Assert.True(FirstLoss("floor", 1) > FirstLoss("plain", null) * 1.01);
+        Assert.Throws<LatentSharpException>(() => (Options() with { SnrGamma = 5, SnrFloor = 6 }).Validate());
+    }
+
+    [Fact]
     public void AnInterruptedRunResumesToTheSameLora()
     {
         using (var whole = LoraTrainer.Create(temp["whole"], Options(steps: 4)))
