@@ -250,8 +250,10 @@ static class CleanPrediction
     /// The model's one-step estimate of the clean image at timestep t, ẑ₀(z_t, prompt), decoded and judged, where z_t
     /// hides a shape in one cell (faintly, as training does at that t) and the prompt names the point-mirrored cell:
     /// at which noise levels does the estimate follow the words, and at which the latent? Conditional pass, no guidance.
+    /// LAB_SIZE=small probes small circles instead of large ones.
     public static void Run(string modelPath, int seeds)
     {
+        var size = Environment.GetEnvironmentVariable("LAB_SIZE") == "small" ? ShapeSize.Small : ShapeSize.Large;
         using var pipeline = StableDiffusionPipeline.Load(modelPath);
         var model = pipeline.Model;
         var config = SchedulerConfig.FromJson(model.SchedulerConfigJson);
@@ -268,7 +270,7 @@ static class CleanPrediction
             {
                 var prompted = (GridPosition)(8 - (int)hidden);
                 if (prompted == hidden) continue;
-                var spec = new ShapeSpec(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, ShapeSize.Large, hidden);
+                var spec = new ShapeSpec(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, size, hidden);
                 using var _ = no_grad();
                 using var pixels = ImageTensors.ToModelSpace(ShapesDataset.Render(spec));
                 using var posterior = model.Vae.Encode(pixels);

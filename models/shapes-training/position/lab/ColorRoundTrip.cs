@@ -35,4 +35,32 @@ static class ColorRoundTrip
             Console.WriteLine($"{name} | {r}, {g}, {b} | {rgb[0]:F0}, {rgb[1]:F0}, {rgb[2]:F0} | {nearest.Item1:F3} ({nearest.Item2})");
         }
     }
+
+    /// A pink shape of each kind and size on a few backgrounds through the autoencoder: the mean RGB of the shape's
+    /// pixels out — a flat image of a colour (Run) can round-trip where a shape of it on a background does not.
+    ///   lab shape-colors VAE [COLOUR]
+    public static void Shapes(string vaePath, ShapeColor colour)
+    {
+        using var vae = AutoencoderFolder.Load(vaePath);
+        using var _ = no_grad();
+        Console.WriteLine("shape | size | background | RGB out (shape pixels) | RGB out (background pixels)");
+        foreach (var background in new[] { ShapeColor.Blue, ShapeColor.Black, ShapeColor.White, ShapeColor.Green })
+            foreach (var size in new[] { ShapeSize.Large, ShapeSize.Small })
+                foreach (var kind in ShapesVocabulary.Shapes)
+                {
+                    using var scope = NewDisposeScope();
+                    var spec = new ShapeSpec(kind, colour, background, size, GridPosition.Center);
+                    var image = LatentSharp.Imaging.ImageTensors.ToModelSpace(ShapesDataset.Render(spec));
+                    var output = vae.Decode(vae.Encode(image).Mean).clamp(-1, 1);
+                    var bg = ShapesVocabulary.Rgb(background);
+                    var bgPixel = tensor(new float[] { bg.R, bg.G, bg.B }).reshape(1, 3, 1, 1) / 127.5f - 1;
+                    var isShape = (image - bgPixel).abs().sum(1, keepdim: true) > 0.5f;   // the shape's pixels, from the input
+                    string Mean(Tensor mask)
+                    {
+                        var rgb = ((output + 1) * 127.5f).masked_select(mask.expand_as(output)).reshape(3, -1).mean([1]).data<float>().ToArray();
+                        return $"{rgb[0]:F0}, {rgb[1]:F0}, {rgb[2]:F0}";
+                    }
+                    Console.WriteLine($"{ShapesVocabulary.Word(kind)} | {size} | {ShapesVocabulary.Word(background)} | {Mean(isShape)} | {Mean(isShape.logical_not())}");
+                }
+    }
 }

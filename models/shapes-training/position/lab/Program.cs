@@ -29,6 +29,7 @@ switch (args[0])
     case "ctxdiff": ContextDistance.Run(args[1]); break;
     case "te-contrast": TextContrast.Run(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? double.Parse(args[4]) : null, args.Length > 5 ? double.Parse(args[5]) : 0.1, args.Length > 6 ? args[6] : "any"); break;
     case "colors": ColorRoundTrip.Run(args[1]); break;
+    case "shape-colors": ColorRoundTrip.Shapes(args[1], args.Length > 2 ? Enum.Parse<ShapeColor>(args[2], ignoreCase: true) : ShapeColor.Pink); break;
     case "leakgen": Probes.LeakGen(args[1], int.Parse(args[2])); break;
     case "x0": CleanPrediction.Run(args[1], int.Parse(args[2])); break;
     case "leak": Probes.Leak(args[1], args[2]); break;
