@@ -73,8 +73,8 @@ public sealed class TrainLoraCommand : SdCommand
         else trainer = LoraTrainer.Create(output, NewRun(parse), TrainingConsole.Report);
         using (trainer)
         {
+            trainer.CheckWordEmbeddingPath(export);   // before training, not when its result is written; and before it is recorded
             target.Record(output);
-            trainer.CheckWordEmbeddingPath(export);   // before training, not when its result is written
             return TrainingConsole.Run(trainer, "train lora", $"sd train lora --out {output} --resume", exportOnly, () =>
             {
                 trainer.Export(export, dtype);
