@@ -143,4 +143,24 @@ public class TrainCommandTests : IDisposable
         Assert.Equal(1, Program.Main(["train", "unet", .. Tiny("--out", temp["run"])]));
         Assert.False(Directory.Exists(temp["run"]));
     }
+
+    [Fact]
+    public void PositionWordsTrainsTheTextEncoderResumesAndRefusesRunOptionsOnResume()
+    {
+        string[] run = ["train", "position-words", "--out", temp["pw"], "--batch-size", "4", "--steps", "3", "--eval-every", "2"];
+        Assert.Equal(2, Program.Main([.. run]));   // no --base-model
+        Assert.Equal(2, Program.Main([.. run, "--base-model", Fixtures.TinySd1, "--pairs", "diagonal"]));
+        Assert.Equal(2, Program.Main([.. run, "--base-model", Fixtures.TinySd1, "--resolution", "32"]));   // no images: no image options
+        Assert.False(Directory.Exists(temp["pw"]));
+
+        Assert.Equal(0, Program.Main([.. run, "--base-model", Fixtures.TinySd1, "--margin", "20", "--export-dtype", "fp16"]));
+        Assert.Equal("F16", TensorDtypes(temp["pw/model/text_encoder/model.safetensors"]));
+        Assert.Equal([2L, 3], File.ReadAllLines(temp["pw/eval.jsonl"]).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64()));
+        Assert.True(File.Exists(temp["pw/samples/step_0000003.png"]));
+
+        Assert.Equal(2, Program.Main(["train", "position-words", "--out", temp["pw"], "--resume", "--margin", "30"]));
+        Directory.Delete(temp["pw/model"], recursive: true);
+        Assert.Equal(0, Program.Main(["train", "position-words", "--out", temp["pw"], "--resume", "--export-only"]));
+        Assert.Equal("F16", TensorDtypes(temp["pw/model/text_encoder/model.safetensors"]));
+    }
 }

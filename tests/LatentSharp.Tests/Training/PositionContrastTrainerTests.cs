@@ -1,0 +1,110 @@
+using LatentSharp.Checkpoints;
+using LatentSharp.Shapes;
+using LatentSharp.Tests.Support;
+using LatentSharp.Text;
+using LatentSharp.Training;
+
+namespace LatentSharp.Tests.Training;
+
+public class PositionContrastTrainerTests : IDisposable
+{
+    readonly TempFolder temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    static PositionContrastOptions Options(int steps, double? margin = null, PositionPairs pairs = PositionPairs.Axis) => new()
+    {
+        BaseModel = Fixtures.TinySd1,
+        Margin = margin,
+        Pairs = pairs,
+        EvaluateEvery = 10,
+        Optimization = PositionContrastOptions.Defaults with
+        {
+            Steps = steps, BatchSize = 8, LearningRate = 3e-3, LogEvery = 5, SampleEvery = 1000, CheckpointEvery = 1000, Seed = 3,
+        },
+    };
+
+    [Fact]
+    public void TrainingPullsThePositionWordsApartAndTheExportCarriesTheNewEncoderOnly()
+    {
+        ContextDistances before, after;
+        // The tiny random encoder keeps the position words 10–12 apart, farther than its colour words (7): a margin above both.
+        using (var trainer = PositionContrastTrainer.Create(temp["run"], Options(steps: 30, margin: 40)))
+        {
+            before = ContextDistances.Measure(trainer.Model.TextEncoder, trainer.Tokenizer);
+            Assert.Equal(TrainingOutcome.Completed, trainer.Train());
+            after = ContextDistances.Measure(trainer.Model.TextEncoder, trainer.Tokenizer, 30);
+            Assert.Equal([10L, 20, 30], trainer.ReadEvaluations().Select(e => e.Step));
+            Assert.Equal(after, trainer.ReadEvaluations()[^1]);
+            trainer.Export(temp["model"]);
+        }
+        Assert.True(after.Row > 1.5 * before.Row && after.Column > 1.5 * before.Column,
+            $"row {before.Row:F2} → {after.Row:F2}, column {before.Column:F2} → {after.Column:F2}");
+        Assert.True(File.Exists(Path.Combine(temp["run"], "eval.png")));
+        Assert.Contains("\"margin\"", File.ReadAllText(Path.Combine(temp["run"], TrainingRunFolder.RunFileName)));
+
+        using var original = StableDiffusionModel.Load(Fixtures.TinySd1);
+        using var exported = StableDiffusionModel.Load(temp["model"]);
+        var tokenizer = ClipTokenizer.FromFolder(exported.RequireTokenizerPath());
+        Assert.Equal(after, ContextDistances.Measure(exported.TextEncoder, tokenizer, 30));
+        foreach (var (name, p) in original.Unet.named_parameters())
+            Assert.True(TensorAssert.BitEqual(p, exported.Unet.named_parameters().Single(q => q.name == name).parameter), name);
+        Assert.Contains(original.TextEncoder.named_parameters().Zip(exported.TextEncoder.named_parameters()),
+            pair => !TensorAssert.BitEqual(pair.First.parameter, pair.Second.parameter));
+    }
+
+    [Fact]
+    public void CaptionPairsDifferOnlyInTheCellAndOnOneAxisAtATime()
+    {
+        using var trainer = PositionContrastTrainer.Create(temp["run"], Options(steps: 1, margin: 5));
+        Assert.Equal(5, trainer.Margin);
+        int rows = 0, count = 0;
+        for (long batch = 0; batch < 20; batch++)
+            foreach (var (first, second, phrasing) in trainer.CaptionPairs(batch))
+            {
+                count++;
+                Assert.Equal(first with { Position = second.Position }, second);
+                Assert.NotEqual(first.Position, second.Position);
+                Assert.NotEqual(first.Color, first.Background);
+                Assert.False(first.IsHeldOut, $"{first} is a held-out pair");
+                Assert.InRange(phrasing, 0, ShapesCaptions.ParaphraseCount - 1);
+                var ((columnA, rowA), (columnB, rowB)) = (ShapesVocabulary.Cell(first.Position), ShapesVocabulary.Cell(second.Position));
+                Assert.True(columnA == columnB || rowA == rowB, $"{first.Position} and {second.Position} differ on both axes");
+                if (columnA == columnB) rows++;
+            }
+        Assert.Equal(160, count);
+        Assert.InRange(rows, 50, 110);   // half the pairs differ in the row, half in the column
+        Assert.Equal(trainer.CaptionPairs(7), trainer.CaptionPairs(7));
+        Assert.NotEqual(trainer.CaptionPairs(7), trainer.CaptionPairs(8));
+    }
+
+    [Fact]
+    public void AnInterruptedRunResumesToTheSameEncoder()
+    {
+        double margin;
+        using (var whole = PositionContrastTrainer.Create(temp["whole"], Options(steps: 4)))
+        {
+            margin = whole.Margin;
+            whole.Train();
+            whole.Export(temp["whole-model"]);
+        }
+        using (var first = PositionContrastTrainer.Create(temp["split"], Options(steps: 4)))
+        {
+            // No margin given: the base encoder's colour-word distance, recorded for the resume.
+            Assert.Equal(ContextDistances.Measure(first.Model.TextEncoder, first.Tokenizer).Color, first.Margin, 4);
+            using var stop = new CancellationTokenSource();
+            Assert.Equal(TrainingOutcome.Stopped, first.Train(p => { if (p.Step == 2) stop.Cancel(); }, stop.Token));
+        }
+        using (var resumed = PositionContrastTrainer.Resume(temp["split"]))
+        {
+            Assert.Equal(2, resumed.State.Step);
+            Assert.Equal(margin, resumed.Margin);
+            Assert.Equal(TrainingOutcome.Completed, resumed.Train());
+            resumed.Export(temp["split-model"]);
+        }
+        using var a = StableDiffusionModel.Load(temp["whole-model"]);
+        using var b = StableDiffusionModel.Load(temp["split-model"]);
+        foreach (var (x, y) in a.TextEncoder.named_parameters().Zip(b.TextEncoder.named_parameters()))
+            Assert.True(TensorAssert.BitEqual(x.parameter, y.parameter), x.name);
+    }
+}
