@@ -27,6 +27,16 @@ switch (args[0])
     case "seedlock": Probes.SeedLock(args[1], int.Parse(args[2])); break;
     case "posacc": { using var pl = StableDiffusionPipeline.Load(args[1]); Console.WriteLine(JsonSerializer.Serialize(PositionProbe.Score(pl, int.Parse(args[2])))); break; }
     case "ctxdiff": ContextDistance.Run(args[1]); break;
+    case "ctxmap":
+    {
+        // The 9 × 9 context distances of the canonical position captions, as `sd train position-words` draws them.
+        using var model = StableDiffusionModel.Load(args[1]);
+        var tokenizer = LatentSharp.Text.ClipTokenizer.FromFolder(model.RequireTokenizerPath());
+        Console.WriteLine(ContextDistances.Measure(model.TextEncoder, tokenizer));
+        new Heatmap { Title = args.Length > 3 ? args[3] : $"context distance between position captions: {args[1]}", Labels = ShapesVocabulary.Positions.Select(ShapesVocabulary.Slug).ToList(),
+            Values = ContextDistances.PositionMatrix(model.TextEncoder, tokenizer) }.Save(args[2]);
+        break;
+    }
     case "te-contrast": TextContrast.Run(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? double.Parse(args[4]) : null, args.Length > 5 ? double.Parse(args[5]) : 0.1, args.Length > 6 ? args[6] : "any"); break;
     case "colors": ColorRoundTrip.Run(args[1]); break;
     case "shape-colors": ColorRoundTrip.Shapes(args[1], args.Length > 2 ? Enum.Parse<ShapeColor>(args[2], ignoreCase: true) : ShapeColor.Pink); break;
