@@ -79,7 +79,9 @@ public sealed class PositionContrastTrainer : Trainer
             string origin = options.Margin is null ? " (the colour words' distance)" : "";
             report?.Invoke(FormattableString.Invariant(
                 $"margin {resolved.Margin:F2}{origin}, distillation weight {resolved.DistillationWeight}, {resolved.Pairs.ToString().ToLowerInvariant()} pairs"));
-            return new PositionContrastTrainer(run, resolved, model, original, tokenizer);
+            var trainer = new PositionContrastTrainer(run, resolved, model, original, tokenizer);
+            trainer.Record(before);   // step 0 of the curve: where the base encoder starts
+            return trainer;
         }
         catch
         {
@@ -180,9 +182,10 @@ public sealed class PositionContrastTrainer : Trainer
             Values = ContextDistances.PositionMatrix(model.TextEncoder, tokenizer),
         }.Save(path);
 
-    protected override void WriteEvaluation()
+    protected override void WriteEvaluation() => Record(ContextDistances.Measure(model.TextEncoder, tokenizer, State.Step));
+
+    void Record(ContextDistances distances)
     {
-        var distances = ContextDistances.Measure(model.TextEncoder, tokenizer, State.Step);
         File.AppendAllText(Run.EvalLog, JsonSerializer.Serialize(distances, Compact) + "\n");
         PlotDistances(ReadEvaluations(), Margin, Run.EvalPlot);
     }

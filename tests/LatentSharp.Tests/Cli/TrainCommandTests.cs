@@ -155,7 +155,7 @@ public class TrainCommandTests : IDisposable
 
         Assert.Equal(0, Program.Main([.. run, "--base-model", Fixtures.TinySd1, "--margin", "20", "--export-dtype", "fp16"]));
         Assert.Equal("F16", TensorDtypes(temp["pw/model/text_encoder/model.safetensors"]));
-        Assert.Equal([2L, 3], File.ReadAllLines(temp["pw/eval.jsonl"]).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64()));
+        Assert.Equal([0L, 2, 3], File.ReadAllLines(temp["pw/eval.jsonl"]).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64()));
         Assert.True(File.Exists(temp["pw/samples/step_0000003.png"]));
 
         Assert.Equal(2, Program.Main(["train", "position-words", "--out", temp["pw"], "--resume", "--margin", "30"]));

@@ -34,7 +34,8 @@ public class PositionContrastTrainerTests : IDisposable
             before = ContextDistances.Measure(trainer.Model.TextEncoder, trainer.Tokenizer);
             Assert.Equal(TrainingOutcome.Completed, trainer.Train());
             after = ContextDistances.Measure(trainer.Model.TextEncoder, trainer.Tokenizer, 30);
-            Assert.Equal([10L, 20, 30], trainer.ReadEvaluations().Select(e => e.Step));
+            Assert.Equal([0L, 10, 20, 30], trainer.ReadEvaluations().Select(e => e.Step));
+            Assert.Equal(before, trainer.ReadEvaluations()[0]);
             Assert.Equal(after, trainer.ReadEvaluations()[^1]);
             trainer.Export(temp["model"]);
         }
