@@ -23,6 +23,9 @@ public sealed class DataShapesCommand : SdCommand
     readonly Option<double> axisCaptions = CliOption.Double("--axis-captions",
         "share of captions naming only the row (\"in the top row\") or only the column (\"in the left column\") of the position", 0, 0, 1, helpName: "SHARE");
 
+    readonly Option<double?> smallShare = CliOption.OptionalDouble("--small-share",
+        "probability that a shape is small (default: small and large alike)", 0, 1);
+
     public DataShapesCommand() : base("data shapes", "generate the synthetic shapes data set (PNGs + metadata.jsonl)", """
         Writes N images of one coloured shape on a flat background, named 00000.png…, and metadata.jsonl
         (file_name, text, shape, color, background, size, position, size_px, center_x, center_y, bbox).
@@ -36,6 +39,7 @@ public sealed class DataShapesCommand : SdCommand
         Add(split);
         Add(colors);
         Add(axisCaptions);
+        Add(smallShare);
     }
 
     /// <summary>"+pink" → the eight colours and pink; "red,pink" → exactly those (and any "+" ones).</summary>
@@ -62,6 +66,7 @@ public sealed class DataShapesCommand : SdCommand
         var dataset = new ShapesDataset(unchecked((ulong)parse.GetValue(seed)), side, split.Read(parse), parse.GetValue(colors))
         {
             AxisCaptionShare = parse.GetValue(axisCaptions),
+            SmallShare = parse.GetValue(smallShare),
         };
         ShapesDatasetWriter.Write(dataset, images, folder);
         Console.WriteLine($"wrote {images} {side}x{side} images and {ShapesDatasetWriter.MetadataFile} to {folder}");

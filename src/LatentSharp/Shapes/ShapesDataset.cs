@@ -52,6 +52,18 @@ public sealed class ShapesDataset
     }
     readonly double axisCaptionShare;
 
+    /// <summary>
+    /// Probability that a shape is small; null draws small and large alike, as data sets made before the option did (the
+    /// same draw, so their files stay byte for byte). Issue 12: a small shape's cell costs a third of a large one's in the
+    /// loss and is learned later, so position training wants more of them.
+    /// </summary>
+    public double? SmallShare
+    {
+        get => smallShare;
+        init => smallShare = value is null or (>= 0 and <= 1) ? value : throw new LatentSharpException($"the share of small shapes must be between 0 and 1 (got {value})");
+    }
+    readonly double? smallShare;
+
     /// <param name="colors">A palette other than the data set's eight colours (e.g. with pink added); the default gives the standard data set.</param>
     public ShapesDataset(ulong seed, int imageSize = ReferenceSize, ShapesSplit split = ShapesSplit.Train, IReadOnlyList<ShapeColor>? colors = null)
     {
@@ -84,7 +96,8 @@ public sealed class ShapesDataset
         var (shape, color) = RandomPair(random);
         ShapeColor background;
         do background = random.Pick(Colors); while (background == color);
-        return new ShapeSpec(shape, color, background, random.Pick(ShapesVocabulary.Sizes), random.Pick(ShapesVocabulary.Positions));
+        var size = SmallShare is { } small ? (random.Chance(small) ? ShapeSize.Small : ShapeSize.Large) : random.Pick(ShapesVocabulary.Sizes);
+        return new ShapeSpec(shape, color, background, size, random.Pick(ShapesVocabulary.Positions));
     }
 
     (ShapeKind, ShapeColor) RandomPair(DeterministicRandom random)

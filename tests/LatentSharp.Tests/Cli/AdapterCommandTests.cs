@@ -84,4 +84,12 @@ public class AdapterCommandTests : IDisposable
         Assert.Equal(2, Program.RunReportingErrors(new DataShapesCommand(), ["--out", temp["bad"], "--colors", "red"]));
         Assert.Equal(2, Program.RunReportingErrors(new DataShapesCommand(), ["--out", temp["bad"], "--colors", "+mauve"]));
     }
+
+    [Fact]
+    public void DataShapesSmallShareMakesEveryShapeSmallAtOne()
+    {
+        Assert.Equal(0, Program.RunReportingErrors(new DataShapesCommand(), ["--out", temp["small"], "--count", "30", "--small-share", "1"]));
+        Assert.All(File.ReadAllLines(temp["small/metadata.jsonl"]), line => Assert.Contains("\"size\":\"small\"", line));
+        Assert.Equal(2, Program.RunReportingErrors(new DataShapesCommand(), ["--out", temp["bad"], "--small-share", "2"]));
+    }
 }

@@ -126,6 +126,19 @@ public class ShapesDatasetTests : IDisposable
         Assert.InRange(byColumn, 200, 300);
         Assert.Throws<LatentSharpException>(() => new ShapesDataset(seed: 5) { AxisCaptionShare = 1.5 });
     }
+
+    [Fact]
+    public void SmallShareSetsHowManyShapesAreSmall()
+    {
+        static double Small(IEnumerable<ShapesSample> samples) => samples.Average(s => s.Spec.Size == ShapeSize.Small ? 1.0 : 0.0);
+        var twoThirds = new ShapesDataset(seed: 5) { SmallShare = 2 / 3.0 }.Take(1500).ToList();
+        Assert.InRange(Small(twoThirds), 0.62, 0.71);
+        Assert.InRange(Small(new ShapesDataset(seed: 5).Take(1500)), 0.45, 0.55);
+        Assert.Equal(1.0, Small(new ShapesDataset(seed: 5) { SmallShare = 1 }.Take(200)));
+        Assert.All(twoThirds.Where(s => s.Spec.Size == ShapeSize.Small), s => Assert.InRange(s.Geometry.Side, ShapesDataset.SmallMin, ShapesDataset.SmallMax));
+        Assert.Throws<LatentSharpException>(() => new ShapesDataset(seed: 5) { SmallShare = 1.5 });
+    }
+
     [Fact]
     public void CanonicalCaptionIsTheSpecifiedSentence()
     {
