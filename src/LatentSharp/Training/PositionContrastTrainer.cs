@@ -57,6 +57,7 @@ public sealed class PositionContrastTrainer : Trainer
     /// <summary>The model being trained: the base model with the current text encoder (what <see cref="Export"/> writes).</summary>
     public StableDiffusionModel Model => model;
 
+    /// <summary>The base model's tokenizer, which the captions are encoded with.</summary>
     public ClipTokenizer Tokenizer => tokenizer;
 
     protected override string Title => FormattableString.Invariant($"position-word contrast loss (margin {Margin:F2}, distillation {spec.DistillationWeight})");
@@ -68,10 +69,10 @@ public sealed class PositionContrastTrainer : Trainer
     {
         options.Validate();
         var run = new TrainingRunFolder(runFolder);
-        run.Create(options, Kind);
-        var (model, original, tokenizer) = Load(options.BaseModel);
+        var (model, original, tokenizer) = Load(options.BaseModel);   // a model that does not load leaves no run folder behind
         try
         {
+            run.Create(options, Kind);
             var before = ContextDistances.Measure(original.TextEncoder, tokenizer);
             report?.Invoke($"{options.BaseModel}'s text encoder: {before}");
             var resolved = options with { Margin = options.Margin ?? before.Color };

@@ -151,6 +151,7 @@ public class TrainCommandTests : IDisposable
         Assert.Equal(2, Program.Main([.. run]));   // no --base-model
         Assert.Equal(2, Program.Main([.. run, "--base-model", Fixtures.TinySd1, "--pairs", "diagonal"]));
         Assert.Equal(2, Program.Main([.. run, "--base-model", Fixtures.TinySd1, "--resolution", "32"]));   // no images: no image options
+        Assert.Equal(1, Program.Main([.. run, "--base-model", temp["no-such-model"]]));
         Assert.False(Directory.Exists(temp["pw"]));
 
         Assert.Equal(0, Program.Main([.. run, "--base-model", Fixtures.TinySd1, "--margin", "20", "--export-dtype", "fp16"]));
