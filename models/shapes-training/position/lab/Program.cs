@@ -250,10 +250,7 @@ static class ContextDistance
     }
 
     /// The pairs of cells that differ only in the row (<paramref name="rowWord"/>) or only in the column, each once.
-    public static IEnumerable<(GridPosition a, GridPosition b)> Pairs(bool rowWord) =>
-        ShapesVocabulary.Positions.SelectMany(a => ShapesVocabulary.Positions
-            .Where(b => b > a && (rowWord ? ShapesVocabulary.Cell(a).Column == ShapesVocabulary.Cell(b).Column : ShapesVocabulary.Cell(a).Row == ShapesVocabulary.Cell(b).Row))
-            .Select(b => (a, b)));
+    public static IEnumerable<(GridPosition a, GridPosition b)> Pairs(bool rowWord) => ContextDistances.AxisPairs(rowWord);
 }
 
 /// The text encoder learning more slowly than the U-Net (LAB_TE_LR_SCALE s): 0 freezes it at its initial weights;

@@ -2,6 +2,7 @@
 using LatentSharp.Pipelines;
 using LatentSharp.Shapes;
 using LatentSharp.Text;
+using LatentSharp.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,7 +32,7 @@ static class TextContrast
         Tensor Ids(IEnumerable<string> captions) =>
             stack(captions.Select(c => tensor(tokenizer.EncodeForModel(c).InputIds.Select(i => (long)i).ToArray())).ToArray());
 
-        var before = Distances(teacher, Ids);
+        var before = Distances(teacher, tokenizer);
         Console.WriteLine($"original encoder: {Format(before)}");
         double m = margin ?? before["colour"];
         Console.WriteLine($"margin {m:F2}, distillation weight {distillWeight}");
@@ -74,7 +75,7 @@ static class TextContrast
                 Console.WriteLine($"step {step}: hinge {hinge.item<float>():F4} distill {distill.item<float>():F4} mean position distance {distance.mean().item<float>():F2}");
         }
         foreach (var p in student.parameters()) p.requires_grad = false;
-        Console.WriteLine($"trained encoder:  {Format(Distances(student, Ids))}");
+        Console.WriteLine($"trained encoder:  {Format(Distances(student, tokenizer))}");
         pipeline.Model.Save(output, ScalarType.Float16); // the tokenizer comes along
         Console.WriteLine($"wrote {output}");
     }
@@ -87,28 +88,12 @@ static class TextContrast
         return random.Next(2) == 0 ? ShapesVocabulary.FromCell(column, (row + shift) % 3) : ShapesVocabulary.FromCell((column + shift) % 3, row);
     }
 
-    /// Mean context distance of canonical captions that differ only in the row word, only in the column word, only in
-    /// the colour, only in the shape and only in the background colour.
-    static Dictionary<string, double> Distances(ClipTextModel encoder, Func<IEnumerable<string>, Tensor> ids)
+    /// Mean context distance of canonical captions that differ only in the row word, the column word, the colour, the shape
+    /// or the background colour: the library's measure (the one `sd train position-words` reports).
+    static Dictionary<string, double> Distances(ClipTextModel encoder, ClipTokenizer tokenizer)
     {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var basis = new ShapeSpec(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, ShapeSize.Large, GridPosition.Center);
-        double Mean(IEnumerable<(ShapeSpec, ShapeSpec)> pairs)
-        {
-            var list = pairs.ToList();
-            var x = encoder.forward(ids(list.Select(p => p.Item1.CanonicalCaption))).LastHiddenState;
-            var y = encoder.forward(ids(list.Select(p => p.Item2.CanonicalCaption))).LastHiddenState;
-            return (x - y).pow(2).sum([1, 2]).sqrt().mean().item<float>();
-        }
-        return new()
-        {
-            ["row"] = Mean(ContextDistance.Pairs(rowWord: true).Select(p => (basis with { Position = p.a }, basis with { Position = p.b }))),
-            ["column"] = Mean(ContextDistance.Pairs(rowWord: false).Select(p => (basis with { Position = p.a }, basis with { Position = p.b }))),
-            ["colour"] = Mean(ShapesVocabulary.Colors.Where(c => c != ShapeColor.Red && c != ShapeColor.Blue).Select(c => (basis, basis with { Color = c }))),
-            ["shape"] = Mean(ShapesVocabulary.Shapes.Where(s => s != ShapeKind.Circle).Select(s => (basis, basis with { Shape = s }))),
-            ["background"] = Mean(ShapesVocabulary.Colors.Where(c => c != ShapeColor.Red && c != ShapeColor.Blue).Select(c => (basis, basis with { Background = c }))),
-        };
+        var d = ContextDistances.Measure(encoder, tokenizer);
+        return new() { ["row"] = d.Row, ["column"] = d.Column, ["colour"] = d.Color, ["shape"] = d.Shape, ["background"] = d.Background };
     }
 
     static string Format(Dictionary<string, double> d) => string.Join(", ", d.Select(kv => $"{kv.Key} {kv.Value:F2}"));
