@@ -309,3 +309,52 @@ static class CleanPrediction
         }
     }
 }
+
+static class Trajectory
+{
+    /// Where the sampler's guided one-step clean estimate puts the shape after each step of a normal `sd eval` sampling
+    /// run (the model's scheduler, 25 steps, guidance 5): one line per seed, one cell letter per step (t = the timestep the
+    /// estimate is made at; '.' = the judge finds no shape), then the final image's cell. Shows whether a wrong cell is
+    /// chosen at the first step or drifts there later.
+    public static void Run(string modelPath, string prompt, long[] seeds)
+    {
+        using var pipeline = StableDiffusionPipeline.Load(modelPath);
+        var model = pipeline.Model;
+        var config = SchedulerConfig.FromJson(model.SchedulerConfigJson);
+        using var schedule = new NoiseSchedule(config, rescaleZeroSnr: config.RescaleBetasZeroSnr == true);
+        using var scheduler = LatentSharp.Schedulers.SchedulerFactory.FromConfig(config);
+        scheduler.SetTimesteps(25);
+        long[] timesteps = scheduler.Timesteps.to(ScalarType.Int64).data<long>().ToArray();
+        var encoder = new PromptEncoder(pipeline.Tokenizer, model.TextEncoder);
+        using var context = encoder.Encode(prompt);
+        using var empty = encoder.Encode("");
+        static string Letter(ShapesVerdict v) => !v.Found ? "." : ShapesVocabulary.Slug(v.Position) switch
+        {
+            "top_left" => "7", "top" => "8", "top_right" => "9", "left" => "4", "center" => "5", "right" => "6",
+            "bottom_left" => "1", "bottom" => "2", _ => "3",
+        };
+        Console.WriteLine($"{prompt}  (cells as on a keypad: 7 8 9 / 4 5 6 / 1 2 3; estimates at t = {string.Join(" ", timesteps)})");
+        foreach (long seed in seeds)
+        {
+            var line = new System.Text.StringBuilder();
+            string Estimate(Tensor z, long t)
+            {
+                using var scope = NewDisposeScope();
+                float a = schedule.AlphaCumprod((int)t);
+                var tt = tensor(new[] { t });
+                var c = model.Unet.forward(z, tt, context);
+                var u = model.Unet.forward(z, tt, empty);
+                var eps = u + 5 * (c - u);
+                var x0 = (z - MathF.Sqrt(1 - a) * eps) / MathF.Sqrt(a);
+                var image = ImageTensors.FromModelSpace(model.Vae.Decode(x0 / model.Vae.Config.ScalingFactor).clamp(-1, 1))[0];
+                return Letter(ShapesJudge.Judge(image));
+            }
+            var request = new GenerationRequest { Prompt = prompt, Seed = seed, Steps = 25, GuidanceScale = 5 };
+            using var result = pipeline.Generate(request, onStep: p =>
+            {
+                if (p.Step < p.TotalSteps) line.Append(Estimate(p.Latents, timesteps[p.Step]));
+            });
+            Console.WriteLine($"{seed}: {line} -> {Letter(ShapesJudge.Judge(result.Images[0]))}");
+        }
+    }
+}

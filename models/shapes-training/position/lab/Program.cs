@@ -42,6 +42,7 @@ switch (args[0])
     case "shape-colors": ColorRoundTrip.Shapes(args[1], args.Length > 2 ? Enum.Parse<ShapeColor>(args[2], ignoreCase: true) : ShapeColor.Pink); break;
     case "leakgen": Probes.LeakGen(args[1], int.Parse(args[2])); break;
     case "x0": CleanPrediction.Run(args[1], int.Parse(args[2])); break;
+    case "trajectory": Trajectory.Run(args[1], args[2], args[3].Split(",").Select(long.Parse).ToArray()); break;
     case "leak": Probes.Leak(args[1], args[2]); break;
     default: throw new ArgumentException(args[0]);
 }
