@@ -313,7 +313,7 @@ static class CleanPrediction
 static class Trajectory
 {
     /// Where the sampler's guided one-step clean estimate puts the shape after each step of a normal `sd eval` sampling
-    /// run (the model's scheduler, 25 steps, guidance 5): one line per seed, one cell letter per step (t = the timestep the
+    /// run (the model's scheduler, 25 steps, guidance 5 or LAB_GUIDANCE): one line per seed, one cell letter per step (t = the timestep the
     /// estimate is made at; '.' = the judge finds no shape), then the final image's cell. Shows whether a wrong cell is
     /// chosen at the first step or drifts there later.
     public static void Run(string modelPath, string prompt, long[] seeds)
@@ -328,6 +328,7 @@ static class Trajectory
         var encoder = new PromptEncoder(pipeline.Tokenizer, model.TextEncoder);
         using var context = encoder.Encode(prompt);
         using var empty = encoder.Encode("");
+        float guidance = float.Parse(Environment.GetEnvironmentVariable("LAB_GUIDANCE") ?? "5");
         static string Letter(ShapesVerdict v) => !v.Found ? "." : ShapesVocabulary.Slug(v.Position) switch
         {
             "top_left" => "7", "top" => "8", "top_right" => "9", "left" => "4", "center" => "5", "right" => "6",
@@ -344,12 +345,12 @@ static class Trajectory
                 var tt = tensor(new[] { t });
                 var c = model.Unet.forward(z, tt, context);
                 var u = model.Unet.forward(z, tt, empty);
-                var eps = u + 5 * (c - u);
+                var eps = u + guidance * (c - u);
                 var x0 = (z - MathF.Sqrt(1 - a) * eps) / MathF.Sqrt(a);
                 var image = ImageTensors.FromModelSpace(model.Vae.Decode(x0 / model.Vae.Config.ScalingFactor).clamp(-1, 1))[0];
                 return Letter(ShapesJudge.Judge(image));
             }
-            var request = new GenerationRequest { Prompt = prompt, Seed = seed, Steps = 25, GuidanceScale = 5 };
+            var request = new GenerationRequest { Prompt = prompt, Seed = seed, Steps = 25, GuidanceScale = guidance };
             using var result = pipeline.Generate(request, onStep: p =>
             {
                 if (p.Step < p.TotalSteps) line.Append(Estimate(p.Latents, timesteps[p.Step]));
