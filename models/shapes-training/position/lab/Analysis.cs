@@ -334,7 +334,7 @@ static class Trajectory
             "top_left" => "7", "top" => "8", "top_right" => "9", "left" => "4", "center" => "5", "right" => "6",
             "bottom_left" => "1", "bottom" => "2", _ => "3",
         };
-        Console.WriteLine($"{prompt}  (cells as on a keypad: 7 8 9 / 4 5 6 / 1 2 3; estimates at t = {string.Join(" ", timesteps)})");
+        Console.WriteLine($"{prompt}  (cells as on a keypad: 7 8 9 / 4 5 6 / 1 2 3; estimates at t = {string.Join(" ", timesteps.Skip(1))})");
         foreach (long seed in seeds)
         {
             var line = new System.Text.StringBuilder();
