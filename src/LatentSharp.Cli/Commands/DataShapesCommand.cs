@@ -23,6 +23,10 @@ public sealed class DataShapesCommand : SdCommand
     readonly Option<double> axisCaptions = CliOption.Double("--axis-captions",
         "share of captions naming only the row (\"in the top row\") or only the column (\"in the left column\") of the position", 0, 0, 1, helpName: "SHARE");
 
+    readonly Option<double> canonicalCaptions = CliOption.Double("--canonical-captions",
+        "share of captions that are the canonical \"a large red circle at the top left on a blue background\"; the rest use every phrasing",
+        ShapesCaptions.CanonicalShare, 0, 1, helpName: "SHARE");
+
     readonly Option<double?> smallShare = CliOption.OptionalDouble("--small-share",
         "probability that a shape is small (default: small and large alike)", 0, 1);
 
@@ -39,6 +43,7 @@ public sealed class DataShapesCommand : SdCommand
         Add(split);
         Add(colors);
         Add(axisCaptions);
+        Add(canonicalCaptions);
         Add(smallShare);
     }
 
@@ -66,6 +71,7 @@ public sealed class DataShapesCommand : SdCommand
         var dataset = new ShapesDataset(unchecked((ulong)parse.GetValue(seed)), side, split.Read(parse), parse.GetValue(colors))
         {
             AxisCaptionShare = parse.GetValue(axisCaptions),
+            CanonicalCaptionShare = parse.GetValue(canonicalCaptions),
             SmallShare = parse.GetValue(smallShare),
         };
         ShapesDatasetWriter.Write(dataset, images, folder);

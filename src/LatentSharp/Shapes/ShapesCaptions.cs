@@ -38,11 +38,13 @@ internal static class ShapesCaptions
 
     /// <param name="axisShare">Share of captions naming only the row or only the column; 0 draws nothing for it, so
     /// the captions of a seed stay those of data sets made before the option existed.</param>
-    public static string Compose(ShapeSpec spec, DeterministicRandom random, double axisShare = 0)
+    /// <param name="canonicalShare">Share of the other captions that are the canonical caption (the rest are drawn from
+    /// every phrasing, the canonical pattern included, with omissions); the default draws as before the option existed.</param>
+    public static string Compose(ShapeSpec spec, DeterministicRandom random, double axisShare = 0, double canonicalShare = CanonicalShare)
     {
         if (axisShare > 0 && random.Chance(axisShare))
             return random.Pick(Paraphrases)(AllWords(spec) with { Axis = AxisPhrase(spec.Position, byRow: random.Chance(0.5)) });
-        if (random.Chance(CanonicalShare)) return spec.CanonicalCaption;
+        if (random.Chance(canonicalShare)) return spec.CanonicalCaption;
         var parts = new Parts(
             random.Chance(OmitProbability) ? null : ShapesVocabulary.Word(spec.Size),
             ShapesVocabulary.Word(spec.Color),

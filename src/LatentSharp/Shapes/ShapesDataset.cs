@@ -53,6 +53,18 @@ public sealed class ShapesDataset
     readonly double axisCaptionShare;
 
     /// <summary>
+    /// Share of captions that are the canonical caption (default <see cref="ShapesCaptions.CanonicalShare"/>, one half); the
+    /// rest use every phrasing alike. Issue 12: a model trained on half canonical captions placed shapes right for 92% of
+    /// canonical prompts and 44% of paraphrased ones, so position training wants fewer canonical captions.
+    /// </summary>
+    public double CanonicalCaptionShare
+    {
+        get => canonicalCaptionShare;
+        init => canonicalCaptionShare = value is >= 0 and <= 1 ? value : throw new LatentSharpException($"the share of canonical captions must be between 0 and 1 (got {value})");
+    }
+    readonly double canonicalCaptionShare = ShapesCaptions.CanonicalShare;
+
+    /// <summary>
     /// Probability that a shape is small; null draws small and large alike, as data sets made before the option did (the
     /// same draw, so their files stay byte for byte). Issue 12: a small shape's cell costs a third of a large one's in the
     /// loss and is learned later, so position training wants more of them.
@@ -85,7 +97,7 @@ public sealed class ShapesDataset
         var random = DeterministicRandom.ForItem(Seed, (ulong)index);
         var spec = RandomSpec(random);
         var geometry = RandomGeometry(spec, random);
-        string caption = ShapesCaptions.Compose(spec, random, AxisCaptionShare);
+        string caption = ShapesCaptions.Compose(spec, random, AxisCaptionShare, CanonicalCaptionShare);
         return new ShapesSample(index, spec, geometry, caption, Render(spec, geometry, ImageSize));
     }
 

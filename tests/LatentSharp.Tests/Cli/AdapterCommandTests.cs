@@ -92,4 +92,12 @@ public class AdapterCommandTests : IDisposable
         Assert.All(File.ReadAllLines(temp["small/metadata.jsonl"]), line => Assert.Contains("\"size\":\"small\"", line));
         Assert.Equal(2, Program.RunReportingErrors(new DataShapesCommand(), ["--out", temp["bad"], "--small-share", "2"]));
     }
+
+    [Fact]
+    public void DataShapesCanonicalCaptionsAtOneWritesOnlyCanonicalCaptions()
+    {
+        Assert.Equal(0, Program.RunReportingErrors(new DataShapesCommand(), ["--out", temp["canonical"], "--count", "30", "--canonical-captions", "1"]));
+        Assert.All(File.ReadAllLines(temp["canonical/metadata.jsonl"]), line => Assert.Matches("\"text\":\"an? (small|large) .* on an? [a-z]+ background\"", line));
+        Assert.Equal(2, Program.RunReportingErrors(new DataShapesCommand(), ["--out", temp["bad2"], "--canonical-captions", "1.5"]));
+    }
 }

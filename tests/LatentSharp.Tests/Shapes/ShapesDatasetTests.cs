@@ -140,6 +140,23 @@ public class ShapesDatasetTests : IDisposable
     }
 
     [Fact]
+    public void CanonicalCaptionShareSetsHowManyCaptionsAreCanonical()
+    {
+        static double Canonical(IEnumerable<ShapesSample> samples) => samples.Average(s => s.Caption == s.Spec.CanonicalCaption ? 1.0 : 0.0);
+        var standard = new ShapesDataset(seed: 5).Take(1200).ToList();
+        // The default is the share data sets were made with before the option existed: the same captions, draw for draw.
+        Assert.Equal(standard.Select(s => s.Caption), new ShapesDataset(seed: 5) { CanonicalCaptionShare = ShapesCaptions.CanonicalShare }.Take(1200).Select(s => s.Caption));
+        Assert.InRange(Canonical(standard), 0.5, 0.62);
+        var few = new ShapesDataset(seed: 5) { CanonicalCaptionShare = 0 }.Take(1200).ToList();
+        // Only the canonical phrasing drawn among the six with nothing left out (1/6 · 0.8³ ≈ 0.085) stays canonical.
+        Assert.InRange(Canonical(few), 0.05, 0.12);
+        Assert.Equal(1.0, Canonical(new ShapesDataset(seed: 5) { CanonicalCaptionShare = 1 }.Take(200)));
+        // Only the captions change: the same images.
+        Assert.Equal(standard.Select(s => s.Spec), few.Select(s => s.Spec));
+        Assert.Throws<LatentSharpException>(() => new ShapesDataset(seed: 5) { CanonicalCaptionShare = -0.1 });
+    }
+
+    [Fact]
     public void CanonicalCaptionIsTheSpecifiedSentence()
     {
         var spec = new ShapeSpec(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, ShapeSize.Large, GridPosition.Center);

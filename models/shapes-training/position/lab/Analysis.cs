@@ -359,3 +359,29 @@ static class Trajectory
         }
     }
 }
+
+static class PhrasingDistance
+{
+    /// ContextDistances' row and column distances in each of the captions' phrasings (0 = the canonical pattern): does
+    /// the encoder keep the position words apart in every phrasing, or only in the one most captions use?
+    public static void Run(string modelPath)
+    {
+        using var model = LatentSharp.Checkpoints.StableDiffusionModel.Load(modelPath);
+        var tokenizer = LatentSharp.Text.ClipTokenizer.FromFolder(model.RequireTokenizerPath());
+        var basis = new ShapeSpec(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, ShapeSize.Large, GridPosition.Center);
+        using var _ = no_grad();
+        Console.WriteLine("phrasing,example,row,column");
+        for (int k = 0; k < ShapesCaptions.ParaphraseCount; k++)
+        {
+            double Mean(bool byRow)
+            {
+                using var scope = NewDisposeScope();
+                var pairs = LatentSharp.Training.ContextDistances.AxisPairs(byRow).ToList();
+                var a = LatentSharp.Training.ContextDistances.Contexts(model.TextEncoder, tokenizer, pairs.Select(p => ShapesCaptions.Paraphrase(basis with { Position = p.A }, k)));
+                var b = LatentSharp.Training.ContextDistances.Contexts(model.TextEncoder, tokenizer, pairs.Select(p => ShapesCaptions.Paraphrase(basis with { Position = p.B }, k)));
+                return LatentSharp.Training.ContextDistances.PairDistance(a, b).mean().item<float>();
+            }
+            Console.WriteLine($"{k},\"{ShapesCaptions.Paraphrase(basis with { Position = GridPosition.TopLeft }, k)}\",{Mean(true):F1},{Mean(false):F1}");
+        }
+    }
+}

@@ -27,6 +27,7 @@ switch (args[0])
     case "seedlock": Probes.SeedLock(args[1], int.Parse(args[2])); break;
     case "posacc": { using var pl = StableDiffusionPipeline.Load(args[1]); Console.WriteLine(JsonSerializer.Serialize(PositionProbe.Score(pl, int.Parse(args[2])))); break; }
     case "ctxdiff": ContextDistance.Run(args[1]); break;
+    case "ctxphrase": PhrasingDistance.Run(args[1]); break;
     case "ctxmap":
     {
         // The 9 × 9 context distances of the canonical position captions, as `sd train position-words` draws them.
