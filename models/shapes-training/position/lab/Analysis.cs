@@ -329,11 +329,9 @@ static class Trajectory
         using var context = encoder.Encode(prompt);
         using var empty = encoder.Encode("");
         float guidance = float.Parse(Environment.GetEnvironmentVariable("LAB_GUIDANCE") ?? "5");
-        static string Letter(ShapesVerdict v) => !v.Found ? "." : ShapesVocabulary.Slug(v.Position) switch
-        {
-            "top_left" => "7", "top" => "8", "top_right" => "9", "left" => "4", "center" => "5", "right" => "6",
-            "bottom_left" => "1", "bottom" => "2", _ => "3",
-        };
+        // The cell's key on a numeric keypad (7 = top left, 3 = bottom right), from its column and row.
+        static string Letter(ShapesVerdict v) =>
+            !v.Found ? "." : ((2 - ShapesVocabulary.Cell(v.Position).Row) * 3 + ShapesVocabulary.Cell(v.Position).Column + 1).ToString();
         Console.WriteLine($"{prompt}  (cells as on a keypad: 7 8 9 / 4 5 6 / 1 2 3; estimates at t = {string.Join(" ", timesteps.Skip(1))})");
         foreach (long seed in seeds)
         {
