@@ -30,7 +30,7 @@ public static class Program
     static readonly Dictionary<string, string> GroupSummaries = new()
     {
         ["data"] = "make data sets (sd data shapes)",
-        ["train"] = "train an autoencoder (sd train vae), a text-to-image model (sd train unet), a LoRA (sd train lora) or a shapes model's position words (sd train position-words)",
+        ["train"] = "train an autoencoder (sd train vae), a text-to-image model (sd train unet), a LoRA (sd train lora), or a shapes model's position words (sd train position-words) and phrasings (sd train phrasings)",
     };
 
     /// <summary>`sd ARGS` in this process (the process itself starts in <see cref="ProcessEntry"/>).</summary>

@@ -40,12 +40,7 @@ public sealed class TrainUnetCommand : SdCommand
         AdherenceProbe.DefaultPrompts, 1, AdherenceProbe.MaxPrompts);
     readonly Option<int> evalSeeds = CliOption.Int("--eval-seeds", "seeds per prompt of the adherence evaluation", 2, 1, 64);
     readonly LossWeightingOptions weighting = new();
-    readonly TextOption<string> timestepBias = CliOption.Choice("--timestep-bias",
-        "draw these timesteps more often: later (the noisiest, where the layout is decided), earlier, none (diffusers' --timestep_bias_strategy)",
-        TimestepBias.Strategies.ToDictionary(s => s, s => s), TimestepBias.None);
-    readonly Option<double> timestepBiasMultiplier = CliOption.Double("--timestep-bias-multiplier",
-        "how many times as often the biased timesteps are drawn", 2, 1e-3, 1000);
-    readonly Option<double> timestepBiasPortion = CliOption.Double("--timestep-bias-portion", "share of the timesteps biased", 0.25, 1e-3, 1);
+    readonly TimestepBiasOptions timestepBias = new(new TimestepBias());
     readonly Option<int> multiresNoiseIterations = CliOption.Int("--multires-noise-iterations",
         "add noise drawn at 1/2, 1/4, … of the latent's side to the training noise, so the noisiest latents hide where the shape is (kohya's option; e.g. 6; 0 = white noise)", 0, 0, 16);
     readonly Option<double> multiresNoiseDiscount = CliOption.Double("--multires-noise-discount",
@@ -71,7 +66,7 @@ public sealed class TrainUnetCommand : SdCommand
     {
         foreach (var option in training.Leading) Add(option);
         foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, textEncoderLr, captionDropout, predictionType, schedulerConfig, weighting.SnrGamma, weighting.SnrFloor,
-                     timestepBias, timestepBiasMultiplier, timestepBiasPortion, multiresNoiseIterations, multiresNoiseDiscount, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds }) Add(option);
+                     timestepBias.Strategy, timestepBias.Multiplier, timestepBias.Portion, multiresNoiseIterations, multiresNoiseDiscount, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds }) Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
 
@@ -88,7 +83,7 @@ public sealed class TrainUnetCommand : SdCommand
         if (resume)
         {
             training.RejectRunOptions(parse, [vae, baseModel, unetConfig, textEncoderConfig, vocabSize, textEncoderLr, captionDropout, predictionType, schedulerConfig,
-                weighting.SnrGamma, weighting.SnrFloor, timestepBias, timestepBiasMultiplier, timestepBiasPortion, multiresNoiseIterations, multiresNoiseDiscount, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
+                weighting.SnrGamma, weighting.SnrFloor, timestepBias.Strategy, timestepBias.Multiplier, timestepBias.Portion, multiresNoiseIterations, multiresNoiseDiscount, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
             trainer = DiffusionTrainer.Resume(output, TrainingConsole.Report);
             training.ApplyRunThreads(parse, trainer.Options);
         }
@@ -135,12 +130,7 @@ public sealed class TrainUnetCommand : SdCommand
         Scheduler = schedule,
         SnrGamma = parse.GetValue(weighting.SnrGamma),
         SnrFloor = parse.GetValue(weighting.SnrFloor),
-        TimestepBias = new TimestepBias
-        {
-            Strategy = timestepBias.Read(parse),
-            Multiplier = parse.GetValue(timestepBiasMultiplier),
-            Portion = parse.GetValue(timestepBiasPortion),
-        },
+        TimestepBias = timestepBias.Read(parse),
         MultiresNoise = new MultiresNoise
         {
             Iterations = parse.GetValue(multiresNoiseIterations),

@@ -66,6 +66,10 @@ internal static class ShapesCaptions
     /// <summary>How many phrasings <see cref="Paraphrase"/> knows (the first is the canonical pattern).</summary>
     public static int ParaphraseCount => Paraphrases.Length;
 
+    /// <summary>A short name for each phrasing of <see cref="Paraphrase"/>, in its order (for logs and plots).</summary>
+    public static readonly IReadOnlyList<string> PhrasingNames =
+        ["canonical", "commas", "short", "background first", "background last", "image of"];
+
     /// <summary>The spec in phrasing <paramref name="template"/>, naming every attribute (for evaluation prompts).</summary>
     public static string Paraphrase(ShapeSpec spec, int template) => Paraphrases[template](AllWords(spec));
 

@@ -47,6 +47,20 @@ public sealed class DiffusionObjective : IDisposable
     }
 
     /// <summary>
+    /// The clean latent ẑ₀ a prediction implies at z_t (DDPM eq. 15 for ε, its v counterpart): (z_t − √(1−ᾱ_t)·ε̂) / √ᾱ_t,
+    /// or √ᾱ_t·z_t − √(1−ᾱ_t)·v̂. What a sampler steers by; comparing two predictions here weighs their difference by how
+    /// far it moves the image, which for ε at the noisiest steps is ~15× the difference of the outputs.
+    /// </summary>
+    public Tensor CleanEstimate(Tensor noisy, Tensor prediction, Tensor timesteps)
+    {
+        using var scope = NewDisposeScope();
+        var signal = signalScale.index_select(0, timesteps).view(-1, 1, 1, 1);
+        var noiseLevel = noiseScale.index_select(0, timesteps).view(-1, 1, 1, 1);
+        var clean = PredictionType == Epsilon ? (noisy - noiseLevel * prediction) / signal : signal * noisy - noiseLevel * prediction;
+        return clean.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// The mean squared error of the prediction, each example weighted by how much its error in the implied clean
     /// latent counts: an unweighted ε loss counts it SNR_t times, an unweighted v loss SNR_t + 1 times. Min-SNR-γ
     /// (Hang et al. 2023, <paramref name="snrGamma"/>) caps that at γ, which stops the nearly clean, easy timesteps

@@ -66,4 +66,26 @@ public class DiffusionObjectiveTests
         Assert.Contains("floor", Assert.Throws<LatentSharpException>(() => options.Validate()).Message);
         Assert.Contains("positive", Assert.Throws<LatentSharpException>(() => (options with { SnrFloor = 0 }).Validate()).Message);
     }
+
+    [Theory]
+    [InlineData(DiffusionObjective.Epsilon, 999)]
+    [InlineData(DiffusionObjective.Epsilon, 300)]
+    [InlineData(DiffusionObjective.Velocity, 999)]
+    [InlineData(DiffusionObjective.Velocity, 10)]
+    public void TheCleanEstimateOfTheExactTargetIsTheCleanLatent(string prediction, long t)
+    {
+        using var objective = new DiffusionObjective(Schedule, prediction);
+        using var clean = randn(2, 4, 3, 3, generator: new Generator(2));
+        using var noise = randn(2, 4, 3, 3, generator: new Generator(3));
+        using var timesteps = tensor(new[] { t, t / 2 });
+        var (noisy, target) = objective.Corrupt(clean, noise, timesteps);
+        using var _n = noisy;
+        using var _t = target;
+        using var estimate = objective.CleanEstimate(noisy, target, timesteps);
+        Assert.True(estimate.allclose(clean, rtol: 1e-3, atol: 1e-3), $"max error {(estimate - clean).abs().max().item<float>()}");
+        // A prediction off by δ moves the estimate by δ·√(1−ᾱ)/√ᾱ (ε) or δ·√(1−ᾱ) (v): the noisiest step amplifies ε's errors.
+        using var off = objective.CleanEstimate(noisy, target + 0.01, timesteps);
+        double expected = 0.01 * (prediction == DiffusionObjective.Epsilon ? 1 / Math.Sqrt(Snr(t)) : Math.Sqrt(1 / (1 + Snr(t))));
+        Assert.Equal(expected, (clean - off).narrow(0, 0, 1).mean().item<float>(), expected * 1e-2 + 1e-4);
+    }
 }

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using LatentSharp.Cli.Training;
+using LatentSharp.Training;
+
+namespace LatentSharp.Cli.Commands;
+
+/// <summary>`sd train phrasings`: fine-tunes a shapes model's text encoder so every phrasing of a caption means what the canonical one means.</summary>
+public sealed class TrainPhrasingsCommand : SdCommand
+{
+    static readonly PhrasingDistillationOptions Defaults = new() { BaseModel = "" };
+
+    readonly TrainingOptions training = new(Defaults.Optimization,
+        "run.json, checkpoints/, samples/ (one caption in every phrasing), train_log.jsonl, loss.png, eval.jsonl, eval.png, model/",
+        "model", randomFlip: "", emaDecay: "");
+
+    readonly Option<string?> baseModel = CliOption.OptionalString("--base-model", "the shapes model whose text encoder is fine-tuned (the rest is copied)", "MODEL");
+    readonly Option<double> holdWeight = CliOption.Double("--hold-weight",
+        "weight of the squared distance of the canonical and the empty caption's contexts to the original encoder's: what keeps the prompts the U-Net follows now",
+        Defaults.HoldWeight, 0, 1e6, helpName: "W");
+    readonly Option<double?> smallShare = CliOption.OptionalDouble("--small-share", "share of the generated images with a small shape (default: half)", 0, 1);
+    readonly TimestepBiasOptions timestepBias = new(Defaults.TimestepBias);
+    readonly Option<int> evalEvery = CliOption.Int("--eval-every",
+        "measure each phrasing's distance to the canonical caption (eval.jsonl, eval.png) every N steps", Defaults.EvaluateEvery, 1, 100_000_000);
+
+    public TrainPhrasingsCommand() : base("train phrasings", "fine-tune a shapes model's text encoder so every phrasing of a caption means what the canonical one means", """
+        sd train phrasings --base-model MODEL --out RUN [options]   a new run
+        sd train phrasings --out RUN --resume                        continue a run
+
+        A shapes model trained on captions that are half the canonical sentence ("a large red circle at the top left on
+        a blue background") learns its position words there and not in the rarer phrasings ("centered", "in the lower
+        right", "…, small, at the bottom, black background"). This renders shapes images of seen colour-shape pairs,
+        noises their latents, and trains the text encoder so that the model's own frozen U-Net, reading a paraphrase,
+        makes the clean estimate it makes from the canonical caption through the original encoder; the canonical and
+        the empty caption's contexts are held where they were. models/shapes-training/README.md, issue 12.
+        """)
+    {
+        foreach (var option in new Option[] { training.Out, training.Resume, training.ExportOnly, baseModel, holdWeight, smallShare, evalEvery }.Concat(timestepBias.All))
+            Add(option);
+        // Images are generated, and no weight average: the hold term is what steadies the weights.
+        var unused = new Option[] { training.Resolution, training.NoCenterCrop, training.RandomFlip, training.EmaDecay };
+        foreach (var option in training.Trailing.Except(unused)) Add(option);
+    }
+
+    protected override int Run(ParseResult parse)
+    {
+        string output = parse.GetValue(training.Out)!;
+        var (resume, exportOnly) = training.Mode(parse);
+        var target = ExportTarget.Choose(parse, training, output, "model", resume);
+        var dtype = training.ExportDtype.Convert(target.Dtype);
+        training.ApplyThreads(parse);
+
+        PhrasingDistillationTrainer trainer;
+        if (resume)
+        {
+            training.RejectRunOptions(parse, [baseModel, holdWeight, smallShare, evalEvery, .. timestepBias.All]);
+            trainer = PhrasingDistillationTrainer.Resume(output, TrainingConsole.Report);
+            training.ApplyRunThreads(parse, trainer.Options);
+        }
+        else
+        {
+            trainer = PhrasingDistillationTrainer.Create(output, new PhrasingDistillationOptions
+            {
+                BaseModel = parse.GetValue(baseModel) ?? throw new UsageException("--base-model is required (or --resume)"),
+                HoldWeight = parse.GetValue(holdWeight),
+                SmallShare = parse.GetValue(smallShare),
+                TimestepBias = timestepBias.Read(parse),
+                EvaluateEvery = parse.GetValue(evalEvery),
+                Optimization = training.Optimization(parse) with { EmaDecay = 0 },
+            }, TrainingConsole.Report);
+        }
+        using (trainer)
+        {
+            target.Record(output);
+            return TrainingConsole.Run(trainer, "train phrasings", $"sd train phrasings --out {output} --resume", exportOnly, () =>
+            {
+                Console.WriteLine(PhrasingDistillationTrainer.Describe(trainer.Measure()));
+                if (Directory.Exists(target.Path) && Directory.EnumerateFileSystemEntries(target.Path).Any())
+                {
+                    Console.WriteLine($"{target.Path} exists; not overwritten");
+                    return;
+                }
+                trainer.Export(target.Path, dtype);
+                Console.WriteLine($"wrote {target.Path}; next: sd eval --model {target.Path}");
+            });
+        }
+    }
+}
