@@ -15,7 +15,7 @@ public sealed class TrainPhrasingsCommand : SdCommand
 
     readonly Option<string?> baseModel = CliOption.OptionalString("--base-model", "the shapes model whose text encoder is fine-tuned (the rest is copied)", "MODEL");
     readonly Option<double> holdWeight = CliOption.Double("--hold-weight",
-        "weight of the squared distance of the canonical and the empty caption's contexts to the original encoder's: what keeps the prompts the U-Net follows now",
+        "weight of the terms holding the canonical caption's clean estimate to the original's and the empty caption's context: what keeps the prompts the U-Net follows now",
         Defaults.HoldWeight, 0, 1e6, helpName: "W");
     readonly Option<double?> smallShare = CliOption.OptionalDouble("--small-share", "share of the generated images with a small shape (default: half)", 0, 1);
     readonly TimestepBiasOptions timestepBias = new(Defaults.TimestepBias);

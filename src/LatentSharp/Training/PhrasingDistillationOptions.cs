@@ -11,8 +11,9 @@ public sealed record PhrasingDistillationOptions
     public required string BaseModel { get; init; }
 
     /// <summary>
-    /// Weight of the term that holds the canonical and the empty caption's contexts to the original encoder's (mean squared
-    /// error per element, like the phrasing term): what keeps the prompts the U-Net already follows as they are.
+    /// Weight of the terms that hold what already works: the canonical caption's clean estimate through the trained encoder
+    /// to the teacher's (the same mean squared error per latent element as the phrasing term) and the empty caption's context
+    /// to the original encoder's (per element).
     /// </summary>
     public double HoldWeight { get; init; } = 1.0;
 
