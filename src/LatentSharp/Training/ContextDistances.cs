@@ -17,15 +17,17 @@ public sealed record ContextDistances(long Step, double Row, double Column, doub
     static readonly ShapeSpec Basis = new(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, ShapeSize.Large, GridPosition.Center);
 
     /// <summary>Measures <paramref name="encoder"/> (without gradients).</summary>
-    public static ContextDistances Measure(ClipTextModel encoder, ClipTokenizer tokenizer, long step = 0)
+    /// <param name="caption">How a spec is worded (default: its canonical caption), e.g. one of <see cref="ShapesCaptions.Paraphrase"/>'s phrasings.</param>
+    public static ContextDistances Measure(ClipTextModel encoder, ClipTokenizer tokenizer, long step = 0, Func<ShapeSpec, string>? caption = null)
     {
+        caption ??= spec => spec.CanonicalCaption;
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         double Mean(IEnumerable<(ShapeSpec A, ShapeSpec B)> pairs)
         {
             var list = pairs.ToList();
-            var a = Contexts(encoder, tokenizer, list.Select(p => p.A.CanonicalCaption));
-            var b = Contexts(encoder, tokenizer, list.Select(p => p.B.CanonicalCaption));
+            var a = Contexts(encoder, tokenizer, list.Select(p => caption(p.A)));
+            var b = Contexts(encoder, tokenizer, list.Select(p => caption(p.B)));
             return PairDistance(a, b).mean().item<float>();
         }
         var otherColours = ShapesVocabulary.Colors.Where(c => c != Basis.Color && c != Basis.Background).ToList();

@@ -366,20 +366,13 @@ static class PhrasingDistance
     {
         using var model = LatentSharp.Checkpoints.StableDiffusionModel.Load(modelPath);
         var tokenizer = LatentSharp.Text.ClipTokenizer.FromFolder(model.RequireTokenizerPath());
-        var basis = new ShapeSpec(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, ShapeSize.Large, GridPosition.Center);
-        using var _ = no_grad();
+        var example = new ShapeSpec(ShapeKind.Circle, ShapeColor.Red, ShapeColor.Blue, ShapeSize.Large, GridPosition.TopLeft);
         Console.WriteLine("phrasing,example,row,column");
         for (int k = 0; k < ShapesCaptions.ParaphraseCount; k++)
         {
-            double Mean(bool byRow)
-            {
-                using var scope = NewDisposeScope();
-                var pairs = LatentSharp.Training.ContextDistances.AxisPairs(byRow).ToList();
-                var a = LatentSharp.Training.ContextDistances.Contexts(model.TextEncoder, tokenizer, pairs.Select(p => ShapesCaptions.Paraphrase(basis with { Position = p.A }, k)));
-                var b = LatentSharp.Training.ContextDistances.Contexts(model.TextEncoder, tokenizer, pairs.Select(p => ShapesCaptions.Paraphrase(basis with { Position = p.B }, k)));
-                return LatentSharp.Training.ContextDistances.PairDistance(a, b).mean().item<float>();
-            }
-            Console.WriteLine($"{k},\"{ShapesCaptions.Paraphrase(basis with { Position = GridPosition.TopLeft }, k)}\",{Mean(true):F1},{Mean(false):F1}");
+            int phrasing = k;
+            var d = LatentSharp.Training.ContextDistances.Measure(model.TextEncoder, tokenizer, caption: s => ShapesCaptions.Paraphrase(s, phrasing));
+            Console.WriteLine($"{k},\"{ShapesCaptions.Paraphrase(example, k)}\",{d.Row:F1},{d.Column:F1}");
         }
     }
 }
