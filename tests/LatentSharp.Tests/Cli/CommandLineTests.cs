@@ -71,7 +71,7 @@ public class CommandLineTests : IDisposable
         Assert.Contains("generate", Suggest("sd gen"));
         Assert.Contains("--guidance", Suggest("sd generate \"a cat\" --gui"));
         Assert.Equal(["euler", "euler_a"], Suggest("sd generate \"a cat\" --scheduler eul"));
-        Assert.Equal(["lora", "position-words", "unet", "vae"], Suggest("sd train ").Where(s => !s.StartsWith('-') && !s.StartsWith('/')));
+        Assert.Equal(["lora", "phrasings", "position-words", "unet", "vae"], Suggest("sd train ").Where(s => !s.StartsWith('-') && !s.StartsWith('/')));
         Assert.Contains("complete -o default -F _sd_complete sd", Sd("completion", "bash").Out);
         Assert.Contains("compdef _sd_complete sd", Sd("completion", "zsh").Out);
         Assert.Contains("Register-ArgumentCompleter -Native -CommandName sd", Sd("completion", "pwsh").Out);

@@ -164,4 +164,26 @@ public class TrainCommandTests : IDisposable
         Assert.Equal(0, Program.Main(["train", "position-words", "--out", temp["pw"], "--resume", "--export-only"]));
         Assert.Equal("F16", TensorDtypes(temp["pw/model/text_encoder/model.safetensors"]));
     }
+
+    [Fact]
+    public void PhrasingsTrainsTheTextEncoderResumesAndRefusesRunOptionsOnResume()
+    {
+        string[] run = ["train", "phrasings", "--out", temp["ph"], "--batch-size", "2", "--steps", "3", "--eval-every", "2"];
+        Assert.Equal(2, Program.Main([.. run]));   // no --base-model
+        Assert.Equal(2, Program.Main([.. run, "--base-model", Fixtures.TinySd1, "--timestep-bias", "sideways"]));
+        Assert.Equal(2, Program.Main([.. run, "--base-model", Fixtures.TinySd1, "--random-flip"]));   // images are generated: no image options
+        Assert.Equal(1, Program.Main([.. run, "--base-model", temp["no-such-model"]]));
+        Assert.False(Directory.Exists(temp["ph"]));
+
+        Assert.Equal(0, Program.Main([.. run, "--base-model", Fixtures.TinySd1, "--hold-weight", "3", "--export-dtype", "fp16"]));
+        Assert.Equal("F16", TensorDtypes(temp["ph/model/text_encoder/model.safetensors"]));
+        Assert.Equal([0L, 2, 3], File.ReadAllLines(temp["ph/eval.jsonl"]).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64()));
+        Assert.True(File.Exists(temp["ph/samples/step_0000003.png"]));
+        Assert.Contains("\"hold_weight\": 3", File.ReadAllText(temp["ph/run.json"]));
+
+        Assert.Equal(2, Program.Main(["train", "phrasings", "--out", temp["ph"], "--resume", "--hold-weight", "1"]));
+        Directory.Delete(temp["ph/model"], recursive: true);
+        Assert.Equal(0, Program.Main(["train", "phrasings", "--out", temp["ph"], "--resume", "--export-only"]));
+        Assert.Equal("F16", TensorDtypes(temp["ph/model/text_encoder/model.safetensors"]));
+    }
 }
