@@ -13,15 +13,17 @@ namespace LatentSharp.Training;
 /// <param name="Phrasings">Per phrasing of <see cref="ShapesCaptions.PhrasingNames"/> (the canonical one first): mean squared difference,
 /// per latent element, between the clean estimate at the noisiest timestep with this caption through the current encoder and with
 /// the canonical caption through the original encoder. The canonical entry measures how far the training moved what already worked.</param>
-public sealed record PhrasingDistances(long Step, IReadOnlyList<double> Phrasings);
+/// <param name="Unconditional">The same for the empty caption (the unconditional estimate guidance pushes away from) against the original encoder's.</param>
+public sealed record PhrasingDistances(long Step, IReadOnlyList<double> Phrasings, double Unconditional);
 
 /// <summary>
 /// Fine-tunes a shapes model's text encoder so its own, frozen U-Net reads every phrasing of a caption as it reads the canonical
 /// one (<c>sd train phrasings</c>, issue 12): each step renders shapes images of seen colour–shape pairs, noises their latents,
 /// and regresses the U-Net's clean estimate ẑ₀ under a paraphrased caption through the trained encoder on ẑ₀ under the canonical
 /// caption through the original encoder — a teacher that knows the position words in the canonical sentence. A second term holds
-/// the canonical caption's clean estimate to the teacher's and the empty caption's context to the original's, so the prompts the U-Net
-/// follows now stay as they are (held in context space instead, the canonical captions drifted enough to lose 7 points of position).
+/// the canonical and the empty caption's clean estimates to the original encoder's, so the prompts the U-Net follows now, and the
+/// unconditional estimate guidance pushes away from, stay as they are (held by their contexts instead, P1's canonical prompts lost
+/// 7 points of position).
 /// <para>
 /// Why: the position rounds teach the words of the canonical caption, which is half of the captions, while each synonym of a cell
 /// ("centered", "in the lower right") is in about 1.5% of them: models place 92% of canonical prompts right and under 60% of
@@ -77,7 +79,7 @@ public sealed class PhrasingDistillationTrainer : Trainer
 
     public ClipTokenizer Tokenizer => tokenizer;
 
-    protected override string Title => FormattableString.Invariant($"phrasing distillation loss (paraphrase's clean-estimate MSE + {spec.HoldWeight} × the canonical caption's and the empty context's)");
+    protected override string Title => FormattableString.Invariant($"phrasing distillation loss (paraphrase's clean-estimate MSE + {spec.HoldWeight} × the canonical and the empty caption's)");
 
     protected override int EvaluateEvery => spec.EvaluateEvery;
 
@@ -147,18 +149,16 @@ public sealed class PhrasingDistillationTrainer : Trainer
         var noisy = Noised(examples.Select(e => e.Sample.Image).ToList(), random, out var timesteps);
         var canonicalIds = tokenizer.EncodeBatch(examples.Select(e => ShapesCaptions.Paraphrase(e.Sample.Spec, 0)).ToList());
         var paraphraseIds = tokenizer.EncodeBatch(examples.Select(e => ShapesCaptions.Paraphrase(e.Sample.Spec, e.Phrasing)).ToList());
-        Tensor teacher, emptyTarget;
-        using (no_grad())
-        {
-            teacher = CleanEstimate(noisy, timesteps, original.TextEncoder.PromptEmbeddings(canonicalIds));
-            emptyTarget = original.TextEncoder.PromptEmbeddings(emptyCaption);
-        }
-        // One pass for the paraphrases and the canonical captions: the canonical ones must keep making the teacher's estimate.
-        var student = CleanEstimate(cat([noisy, noisy]), cat([timesteps, timesteps]), model.TextEncoder.PromptEmbeddings(cat([paraphraseIds, canonicalIds])));
         int batch = examples.Count;
-        var phrasing = nn.functional.mse_loss(student.narrow(0, 0, batch), teacher);
-        var hold = nn.functional.mse_loss(student.narrow(0, batch, batch), teacher)
-                   + nn.functional.mse_loss(model.TextEncoder.PromptEmbeddings(emptyCaption), emptyTarget);
+        var emptyIds = emptyCaption.expand(batch, -1);
+        Tensor teacher;   // [canonical; empty]: the original encoder's, which the sampler's guidance mixes
+        using (no_grad()) teacher = CleanEstimate(cat([noisy, noisy]), cat([timesteps, timesteps]), original.TextEncoder.PromptEmbeddings(cat([canonicalIds, emptyIds])));
+        // One pass for the paraphrases, the canonical captions and the empty one: the last two must keep making the teacher's
+        // estimates, the empty one above all, since guidance at scale g moves the image by (g − 1) times its drift.
+        var student = CleanEstimate(cat([noisy, noisy, noisy]), cat([timesteps, timesteps, timesteps]),
+            model.TextEncoder.PromptEmbeddings(cat([paraphraseIds, canonicalIds, emptyIds])));
+        var phrasing = nn.functional.mse_loss(student.narrow(0, 0, batch), teacher.narrow(0, 0, batch));
+        var hold = nn.functional.mse_loss(student.narrow(0, batch, 2 * batch), teacher);
         return (phrasing + spec.HoldWeight * hold).MoveToOuterDisposeScope();
     }
 
@@ -213,14 +213,20 @@ public sealed class PhrasingDistillationTrainer : Trainer
         var distances = Enumerable.Range(0, ShapesCaptions.ParaphraseCount).Select(phrasing =>
         {
             var ids = tokenizer.EncodeBatch(samples.Select(s => ShapesCaptions.Paraphrase(s.Spec, phrasing)).ToList());
-            return nn.functional.mse_loss(CleanEstimate(noisy, timesteps, model.TextEncoder.PromptEmbeddings(ids)), teacher).item<float>() * 1.0;
+            return Distance(CleanEstimate(noisy, timesteps, model.TextEncoder.PromptEmbeddings(ids)), teacher);
         }).ToList();
-        return new PhrasingDistances(State.Step, distances);
+        var emptyIds = emptyCaption.expand(EvaluationImages, -1);
+        double unconditional = Distance(CleanEstimate(noisy, timesteps, model.TextEncoder.PromptEmbeddings(emptyIds)),
+            CleanEstimate(noisy, timesteps, original.TextEncoder.PromptEmbeddings(emptyIds)));
+        return new PhrasingDistances(State.Step, distances, unconditional);
     }
+
+    static double Distance(Tensor a, Tensor b) => nn.functional.mse_loss(a, b).item<float>();
 
     public static string Describe(PhrasingDistances d) =>
         "clean-estimate distance to the canonical caption at the noisiest step: " +
-        string.Join(", ", ShapesCaptions.PhrasingNames.Zip(d.Phrasings, (name, v) => FormattableString.Invariant($"{name} {v:F4}")));
+        string.Join(", ", ShapesCaptions.PhrasingNames.Zip(d.Phrasings, (name, v) => FormattableString.Invariant($"{name} {v:F4}"))) +
+        FormattableString.Invariant($"; the empty caption against the original's {d.Unconditional:F4}");
 
     protected override void WriteEvaluation() => Record(Measure());
 
@@ -245,6 +251,7 @@ public sealed class PhrasingDistillationTrainer : Trainer
             Markers = points.Count <= 40,
             Series = ShapesCaptions.PhrasingNames
                 .Select((name, i) => new PlotSeries(name, points.Select(p => ((double)p.Step, p.Phrasings[i])).ToList(), Dashed: i == 0))
+                .Append(new PlotSeries("empty caption", points.Select(p => ((double)p.Step, p.Unconditional)).ToList(), Dashed: true))
                 .ToList(),
         }.Save(path);
 
