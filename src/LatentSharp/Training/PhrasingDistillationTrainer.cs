@@ -22,7 +22,7 @@ public sealed record PhrasingDistances(long Step, IReadOnlyList<double> Phrasing
 /// and regresses the U-Net's clean estimate ẑ₀ under a paraphrased caption through the trained encoder on ẑ₀ under the canonical
 /// caption through the original encoder — a teacher that knows the position words in the canonical sentence. A second term holds
 /// the canonical and the empty caption's clean estimates to the original encoder's, so the prompts the U-Net follows now, and the
-/// unconditional estimate guidance pushes away from, stay as they are (held by their contexts instead, P1's canonical prompts lost
+/// unconditional estimate guidance pushes away from, stay as they are (held by their contexts instead, D1's canonical prompts lost
 /// 7 points of position).
 /// <para>
 /// Why: the position rounds teach the words of the canonical caption, which is half of the captions, while each synonym of a cell
