@@ -315,7 +315,7 @@ static class Trajectory
     /// Where the sampler's guided one-step clean estimate puts the shape after each step of a normal `sd eval` sampling
     /// run (the model's scheduler, 25 steps, guidance 5 or LAB_GUIDANCE): one line per seed, one cell letter per step (t = the timestep the
     /// estimate is made at; '.' = the judge finds no shape), then the final image's cell. Shows whether a wrong cell is
-    /// chosen at the first step or drifts there later.
+    /// chosen at the first step or drifts there later. LAB_DUMP=DIR also saves every estimate as DIR/seedS-tT.png.
     public static void Run(string modelPath, string prompt, long[] seeds)
     {
         using var pipeline = StableDiffusionPipeline.Load(modelPath);
@@ -346,6 +346,11 @@ static class Trajectory
                 var eps = u + guidance * (c - u);
                 var x0 = (z - MathF.Sqrt(1 - a) * eps) / MathF.Sqrt(a);
                 var image = ImageTensors.FromModelSpace(model.Vae.Decode(x0 / model.Vae.Config.ScalingFactor).clamp(-1, 1))[0];
+                if (Environment.GetEnvironmentVariable("LAB_DUMP") is { } dump)
+                {
+                    Directory.CreateDirectory(dump);
+                    image.SaveAsPng(Path.Combine(dump, $"seed{seed}-t{t:000}.png"));
+                }
                 return Letter(ShapesJudge.Judge(image));
             }
             var request = new GenerationRequest { Prompt = prompt, Seed = seed, Steps = 25, GuidanceScale = guidance };
