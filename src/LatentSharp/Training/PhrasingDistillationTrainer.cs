@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using LatentSharp.Checkpoints;
 using LatentSharp.Imaging;
 using LatentSharp.Schedulers;
@@ -55,9 +54,7 @@ public sealed class PhrasingDistillationTrainer : Trainer
         this.original = original;
         this.tokenizer = tokenizer;
         var schedule = SchedulerConfig.FromJson(model.SchedulerConfigJson);
-        objective = new DiffusionObjective(schedule, schedule.PredictionType ?? DiffusionObjective.Epsilon);
-        if (schedule.RescaleBetasZeroSnr == true && objective.PredictionType == DiffusionObjective.Epsilon)
-            throw new LatentSharpException($"{spec.BaseModel}: an ε-prediction model on a zero-terminal-SNR schedule has no clean estimate at the last timestep");
+        objective = new DiffusionObjective(schedule, PredictionType(schedule));
         images = new ShapesDataset(spec.Optimization.Seed ^ ImageStream, ImageSize(model)) { SmallShare = spec.SmallShare };
         evaluationImages = new ShapesDataset(EvaluationStream, ImageSize(model));
         emptyCaption = tokenizer.EncodeBatch([""]);
@@ -69,6 +66,18 @@ public sealed class PhrasingDistillationTrainer : Trainer
         foreach (var parameter in model.Unet.parameters().Concat(model.Vae.parameters())) parameter.requires_grad = false;
         foreach (var parameter in model.TextEncoder.parameters()) parameter.requires_grad = true;
         return new ModuleGroup(("text_encoder", model.TextEncoder));
+    }
+
+    static string PredictionType(SchedulerConfig schedule) => schedule.PredictionType ?? DiffusionObjective.Epsilon;
+
+    /// <summary>Refuses a model this trainer cannot run, before a run folder is made for it.</summary>
+    static void Check(StableDiffusionModel model, string path)
+    {
+        if (model.TextEncoder2 != null) throw new LatentSharpException($"{path}: phrasings trains SD 1.x/2.x models (one text encoder)");
+        var schedule = SchedulerConfig.FromJson(model.SchedulerConfigJson);
+        if (schedule.RescaleBetasZeroSnr == true && PredictionType(schedule) == DiffusionObjective.Epsilon)
+            throw new LatentSharpException($"{path}: an ε-prediction model on a zero-terminal-SNR schedule has no clean estimate at the last timestep");
+        ImageSize(model);
     }
 
     static int ImageSize(StableDiffusionModel model) =>
@@ -130,7 +139,7 @@ public sealed class PhrasingDistillationTrainer : Trainer
         var model = StableDiffusionModel.Load(path);
         try
         {
-            if (model.TextEncoder2 != null) throw new LatentSharpException($"{path}: phrasings trains SD 1.x/2.x models (one text encoder)");
+            Check(model, path);
             var tokenizer = ClipTokenizer.FromFolder(model.RequireTokenizerPath());
             return (model, StableDiffusionModel.Load(path), tokenizer);
         }
