@@ -15,7 +15,7 @@ public sealed class TrainPhrasingsCommand : SdCommand
 
     readonly Option<string?> baseModel = CliOption.OptionalString("--base-model", "the shapes model whose text encoder is fine-tuned (the rest is copied)", "MODEL");
     readonly Option<double> holdWeight = CliOption.Double("--hold-weight",
-        "weight of the term holding the canonical and the empty caption's clean estimates to the original encoder's: what keeps the prompts the U-Net follows now, and guidance",
+        "weight of the terms holding the canonical caption's clean estimate and the empty caption's context to the original encoder's: what keeps the prompts the U-Net follows now",
         Defaults.HoldWeight, 0, 1e6, helpName: "W");
     readonly Option<double?> smallShare = CliOption.OptionalDouble("--small-share", "share of the generated images with a small shape (default: half)", 0, 1);
     readonly TimestepBiasOptions timestepBias = new(Defaults.TimestepBias);
@@ -30,8 +30,8 @@ public sealed class TrainPhrasingsCommand : SdCommand
         a blue background") learns its position words there and not in the rarer phrasings ("centered", "in the lower
         right", "…, small, at the bottom, black background"). This renders shapes images of seen colour-shape pairs,
         noises their latents, and trains the text encoder so that the model's own frozen U-Net, reading a paraphrase,
-        makes the clean estimate it makes from the canonical caption through the original encoder; the canonical and
-        the empty caption's estimates are held where they were. models/shapes-training/README.md, issue 12.
+        makes the clean estimate it makes from the canonical caption through the original encoder; the canonical
+        caption's estimate and the empty caption's context are held where they were. models/shapes-training/README.md, issue 12.
         """)
     {
         foreach (var option in new Option[] { training.Out, training.Resume, training.ExportOnly, baseModel, holdWeight, smallShare, evalEvery }.Concat(timestepBias.All))

@@ -11,8 +11,9 @@ public sealed record PhrasingDistillationOptions
     public required string BaseModel { get; init; }
 
     /// <summary>
-    /// Weight of the term that holds what already works: the canonical and the empty caption's clean estimates through the
-    /// trained encoder to the original encoder's (the same mean squared error per latent element as the phrasing term).
+    /// Weight of the terms that hold what already works: the canonical caption's clean estimate through the trained encoder
+    /// to the teacher's (the same mean squared error per latent element as the phrasing term) and the empty caption's context
+    /// to the original encoder's (per element).
     /// </summary>
     public double HoldWeight { get; init; } = 1.0;
 

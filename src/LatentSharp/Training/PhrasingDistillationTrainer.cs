@@ -20,9 +20,9 @@ public sealed record PhrasingDistances(long Step, IReadOnlyList<double> Phrasing
 /// one (<c>sd train phrasings</c>, issue 12): each step renders shapes images of seen colour–shape pairs, noises their latents,
 /// and regresses the U-Net's clean estimate ẑ₀ under a paraphrased caption through the trained encoder on ẑ₀ under the canonical
 /// caption through the original encoder — a teacher that knows the position words in the canonical sentence. A second term holds
-/// the canonical and the empty caption's clean estimates to the original encoder's, so the prompts the U-Net follows now, and the
-/// unconditional estimate guidance pushes away from, stay as they are (held by their contexts instead, D1's canonical prompts lost
-/// 7 points of position).
+/// the canonical caption's clean estimate to the teacher's and the empty caption's context to the original's, so the prompts the
+/// U-Net follows now stay as they are (the canonical caption held by its context instead, D1's canonical prompts lost 7 points of
+/// position; the empty caption held by its estimate as well, D3's paraphrases gained 6 points instead of 18–21).
 /// <para>
 /// Why: the position rounds teach the words of the canonical caption, which is half of the captions, while each synonym of a cell
 /// ("centered", "in the lower right") is in about 1.5% of them: models place 92% of canonical prompts right and under 60% of
@@ -88,7 +88,7 @@ public sealed class PhrasingDistillationTrainer : Trainer
 
     public ClipTokenizer Tokenizer => tokenizer;
 
-    protected override string Title => FormattableString.Invariant($"phrasing distillation loss (paraphrase's clean-estimate MSE + {spec.HoldWeight} × the canonical and the empty caption's)");
+    protected override string Title => FormattableString.Invariant($"phrasing distillation loss (paraphrase's clean-estimate MSE + {spec.HoldWeight} × the canonical caption's and the empty context's)");
 
     protected override int EvaluateEvery => spec.EvaluateEvery;
 
@@ -159,15 +159,18 @@ public sealed class PhrasingDistillationTrainer : Trainer
         var canonicalIds = tokenizer.EncodeBatch(examples.Select(e => ShapesCaptions.Paraphrase(e.Sample.Spec, 0)).ToList());
         var paraphraseIds = tokenizer.EncodeBatch(examples.Select(e => ShapesCaptions.Paraphrase(e.Sample.Spec, e.Phrasing)).ToList());
         int batch = examples.Count;
-        var emptyIds = emptyCaption.expand(batch, -1);
-        Tensor teacher;   // [canonical; empty]: the original encoder's, which the sampler's guidance mixes
-        using (no_grad()) teacher = CleanEstimate(cat([noisy, noisy]), cat([timesteps, timesteps]), original.TextEncoder.PromptEmbeddings(cat([canonicalIds, emptyIds])));
-        // One pass for the paraphrases, the canonical captions and the empty one: the last two must keep making the teacher's
-        // estimates, the empty one above all, since guidance at scale g moves the image by (g − 1) times its drift.
-        var student = CleanEstimate(cat([noisy, noisy, noisy]), cat([timesteps, timesteps, timesteps]),
-            model.TextEncoder.PromptEmbeddings(cat([paraphraseIds, canonicalIds, emptyIds])));
-        var phrasing = nn.functional.mse_loss(student.narrow(0, 0, batch), teacher.narrow(0, 0, batch));
-        var hold = nn.functional.mse_loss(student.narrow(0, batch, 2 * batch), teacher);
+        Tensor teacher, emptyTarget;
+        using (no_grad())
+        {
+            teacher = CleanEstimate(noisy, timesteps, original.TextEncoder.PromptEmbeddings(canonicalIds));
+            emptyTarget = original.TextEncoder.PromptEmbeddings(emptyCaption);
+        }
+        // One pass for the paraphrases and the canonical captions: the canonical ones must keep making the teacher's estimate.
+        // The empty caption is held by its context: held by its estimate as well (D3), the paraphrases learned far less.
+        var student = CleanEstimate(cat([noisy, noisy]), cat([timesteps, timesteps]), model.TextEncoder.PromptEmbeddings(cat([paraphraseIds, canonicalIds])));
+        var phrasing = nn.functional.mse_loss(student.narrow(0, 0, batch), teacher);
+        var hold = nn.functional.mse_loss(student.narrow(0, batch, batch), teacher)
+                   + nn.functional.mse_loss(model.TextEncoder.PromptEmbeddings(emptyCaption), emptyTarget);
         return (phrasing + spec.HoldWeight * hold).MoveToOuterDisposeScope();
     }
 
