@@ -32,13 +32,14 @@ public sealed record PhrasingDistillationOptions
     public OptimizationOptions Optimization { get; init; } = Defaults;
 
     /// <summary>
-    /// AdamW 1e-4 with the shared cosine decay, batch 16 images, no weight decay, no clipping, no average: the hold term is
-    /// what steadies the weights, as in <c>sd train position-words</c>.
+    /// D2's recipe (models/shapes-training/README.md, "Phrasings distilled"): AdamW 3e-4 with the shared cosine decay, 800 steps
+    /// of 16 images, no weight decay, no clipping, no average — the hold term is what steadies the weights, as in
+    /// <c>sd train position-words</c>.
     /// </summary>
     public static OptimizationOptions Defaults => new()
     {
-        Steps = 600, BatchSize = 16, LearningRate = 1e-4, WarmupSteps = 0, WeightDecay = 0, MaxGradNorm = 0, EmaDecay = 0,
-        LogEvery = 25, SampleEvery = 300, CheckpointEvery = 100,
+        Steps = 800, BatchSize = 16, LearningRate = 3e-4, WarmupSteps = 0, WeightDecay = 0, MaxGradNorm = 0, EmaDecay = 0,
+        LogEvery = 25, SampleEvery = 400, CheckpointEvery = 100,
     };
 
     public PhrasingDistillationOptions Validate()
