@@ -45,6 +45,11 @@ public sealed class TrainUnetCommand : SdCommand
         "add noise drawn at 1/2, 1/4, … of the latent's side to the training noise, so the noisiest latents hide where the shape is (kohya's option; e.g. 6; 0 = white noise)", 0, 0, 16);
     readonly Option<double> multiresNoiseDiscount = CliOption.Double("--multires-noise-discount",
         "amplitude of each coarser level relative to the finer one", 0.3, 1e-3, 0.999);
+    readonly Option<int?> layoutShiftFrom = CliOption.OptionalInt("--layout-shift-from",
+        "from this timestep up, noise a randomly rolled copy of the clean latent (the target stays where it was), so the noisiest inputs do not show where the shape is and the layout has to come from the caption (e.g. 700; off by default)",
+        0, 100_000, "T");
+    readonly Option<int?> layoutShiftFull = CliOption.OptionalInt("--layout-shift-full",
+        "timestep from which every input is shifted; between --layout-shift-from and it the share rises linearly (default: the last timestep)", 0, 100_000, "T");
     readonly Option<string?> samplePrompts = CliOption.OptionalString("--sample-prompts",
         "prompts of the sample grid, one per line (default: 8 shapes prompts)", "FILE");
     readonly Option<int> sampleSteps = CliOption.Int("--sample-steps", "sampling steps of the grid", 25, 1, 1000);
@@ -66,7 +71,7 @@ public sealed class TrainUnetCommand : SdCommand
     {
         foreach (var option in training.Leading) Add(option);
         foreach (var option in new Option[] { vae, baseModel, unetConfig, textEncoderConfig, vocabSize, textEncoderLr, captionDropout, predictionType, schedulerConfig, weighting.SnrGamma, weighting.SnrFloor,
-                     timestepBias.Strategy, timestepBias.Multiplier, timestepBias.Portion, multiresNoiseIterations, multiresNoiseDiscount, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds }) Add(option);
+                     timestepBias.Strategy, timestepBias.Multiplier, timestepBias.Portion, multiresNoiseIterations, multiresNoiseDiscount, layoutShiftFrom, layoutShiftFull, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds }) Add(option);
         foreach (var option in training.Trailing) Add(option);
     }
 
@@ -83,7 +88,7 @@ public sealed class TrainUnetCommand : SdCommand
         if (resume)
         {
             training.RejectRunOptions(parse, [vae, baseModel, unetConfig, textEncoderConfig, vocabSize, textEncoderLr, captionDropout, predictionType, schedulerConfig,
-                weighting.SnrGamma, weighting.SnrFloor, timestepBias.Strategy, timestepBias.Multiplier, timestepBias.Portion, multiresNoiseIterations, multiresNoiseDiscount, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
+                weighting.SnrGamma, weighting.SnrFloor, timestepBias.Strategy, timestepBias.Multiplier, timestepBias.Portion, multiresNoiseIterations, multiresNoiseDiscount, layoutShiftFrom, layoutShiftFull, samplePrompts, sampleSteps, guidance, evalEvery, evalPrompts, evalSeeds]);
             trainer = DiffusionTrainer.Resume(output, TrainingConsole.Report);
             training.ApplyRunThreads(parse, trainer.Options);
         }
@@ -136,6 +141,7 @@ public sealed class TrainUnetCommand : SdCommand
             Iterations = parse.GetValue(multiresNoiseIterations),
             Discount = parse.GetValue(multiresNoiseDiscount),
         },
+        LayoutShift = new LayoutShift { From = parse.GetValue(layoutShiftFrom), Full = parse.GetValue(layoutShiftFull) },
         Samples = new SampleSettings
         {
             Prompts = parse.GetValue(samplePrompts) is { } file ? ReadPrompts(file) : null,

@@ -6,7 +6,7 @@ namespace LatentSharp.Training;
 /// The training data of a latent diffusion model — cached latents with their captions' token ids, in a run's
 /// <see cref="DataOrder"/> — and how one batch is drawn from it: the examples (mirrored copies at random when
 /// flipping), a latent from each posterior, a timestep (see <see cref="TimestepBias"/>) and noise (see <see cref="MultiresNoise"/>) each, and captions replaced by the empty prompt at
-/// the dropout rate (what makes classifier-free guidance possible). The draws come in this fixed order from the
+/// the dropout rate, and — at the noisiest timesteps, if asked — the latent to noise rolled away (see <see cref="LayoutShift"/>) (what makes classifier-free guidance possible). The draws come in this fixed order from the
 /// step's generator, so a resumed run repeats them exactly. The caller keeps ownership of the tensors.
 /// </summary>
 internal sealed record CaptionedLatents(LatentCache Latents, DataOrder Order, Tensor TokenIds, Tensor EmptyPromptIds, int Originals,
@@ -14,7 +14,8 @@ internal sealed record CaptionedLatents(LatentCache Latents, DataOrder Order, Te
 {
     /// <returns>The noised latents z_t, the network's target (ε or v), the timesteps and the batch's token ids.</returns>
     public (Tensor Noisy, Tensor Target, Tensor Timesteps, Tensor Ids) Draw(long batchIndex, int batch, bool randomFlip,
-        double captionDropout, DiffusionObjective objective, Generator random, TimestepBias? bias = null, MultiresNoise? noiseKind = null)
+        double captionDropout, DiffusionObjective objective, Generator random, TimestepBias? bias = null, MultiresNoise? noiseKind = null,
+        LayoutShift? shift = null)
     {
         var indices = Order.Batch(batchIndex, batch);
         if (randomFlip) indices = indices + (rand([batch], generator: random) < 0.5).to_type(ScalarType.Int64) * Originals;
@@ -23,7 +24,8 @@ internal sealed record CaptionedLatents(LatentCache Latents, DataOrder Order, Te
         var noise = (noiseKind ?? new MultiresNoise()).Draw(clean.shape, random);
         var dropped = (rand([batch], generator: random) < captionDropout).unsqueeze(1);
         var ids = where(dropped, EmptyPromptIds, TokenIds.index_select(0, indices));
-        var (noisy, target) = objective.Corrupt(clean, noise, timesteps);
+        using var noised = shift is { IsOff: false } ? shift.Apply(clean, timesteps, objective.NumTrainTimesteps, random) : null;
+        var (noisy, target) = objective.Corrupt(clean, noise, timesteps, noised);
         return (noisy, target, timesteps, ids);
     }
 }

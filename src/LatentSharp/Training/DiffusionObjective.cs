@@ -35,14 +35,18 @@ public sealed class DiffusionObjective : IDisposable
     /// <param name="cleanLatents">z₀ [B, C, h, w], already multiplied by the scaling factor.</param>
     /// <param name="noise">ε, same shape.</param>
     /// <param name="timesteps">int64 [B].</param>
+    /// <param name="noisedLatents">What to noise instead of z₀ (a <see cref="LayoutShift"/>'s rolled copy), same shape; the
+    /// target still leads back to <paramref name="cleanLatents"/>: the noise it implies is ε* = (z_t − √ᾱ_t·z₀) / √(1−ᾱ_t),
+    /// so <see cref="CleanEstimate"/> of the exact target is z₀ either way.</param>
     /// <returns>The noisy latents z_t and the target the network should output.</returns>
-    public (Tensor Noisy, Tensor Target) Corrupt(Tensor cleanLatents, Tensor noise, Tensor timesteps)
+    public (Tensor Noisy, Tensor Target) Corrupt(Tensor cleanLatents, Tensor noise, Tensor timesteps, Tensor? noisedLatents = null)
     {
         using var scope = NewDisposeScope();
         var signal = signalScale.index_select(0, timesteps).view(-1, 1, 1, 1);
         var noiseLevel = noiseScale.index_select(0, timesteps).view(-1, 1, 1, 1);
-        var noisy = signal * cleanLatents + noiseLevel * noise;
-        var target = PredictionType == Epsilon ? noise.alias() : signal * noise - noiseLevel * cleanLatents;
+        var noisy = signal * (noisedLatents ?? cleanLatents) + noiseLevel * noise;
+        var impliedNoise = noisedLatents is null ? noise.alias() : noise + signal / noiseLevel * (noisedLatents - cleanLatents);
+        var target = PredictionType == Epsilon ? impliedNoise : signal * impliedNoise - noiseLevel * cleanLatents;
         return (noisy.MoveToOuterDisposeScope(), target.MoveToOuterDisposeScope());
     }
 

@@ -68,7 +68,7 @@ public sealed class DiffusionTrainer : Trainer
     /// <summary>The model as it would be exported now (EMA weights after the last sample or export).</summary>
     public StableDiffusionModel Model => inference;
 
-    protected override string Title => $"U-Net training loss ({spec.PredictionType}{(spec.SnrGamma is { } gamma ? $", Min-SNR weights, gamma {gamma}" : "")}{(spec.SnrFloor is { } floor ? $", SNR floor {floor}" : "")}{(spec.TimestepBias.IsUniform ? "" : $", {spec.TimestepBias.Strategy} timesteps ×{spec.TimestepBias.Multiplier}")})";
+    protected override string Title => $"U-Net training loss ({spec.PredictionType}{(spec.SnrGamma is { } gamma ? $", Min-SNR weights, gamma {gamma}" : "")}{(spec.SnrFloor is { } floor ? $", SNR floor {floor}" : "")}{(spec.TimestepBias.IsUniform ? "" : $", {spec.TimestepBias.Strategy} timesteps ×{spec.TimestepBias.Multiplier}")}{(spec.LayoutShift.IsOff ? "" : $", layout shifted from t = {spec.LayoutShift.From}")})";
 
     /// <summary>Starts a new run in <paramref name="runFolder"/> (which must be new or empty).</summary>
     public static DiffusionTrainer Create(string runFolder, DiffusionTrainingOptions options, Action<string>? report = null)
@@ -151,7 +151,7 @@ public sealed class DiffusionTrainer : Trainer
     protected override Tensor Loss(long step, int microBatch, Generator random)
     {
         var (noisy, target, timesteps, ids) = data.Draw(step * Options.GradientAccumulation + microBatch, Options.BatchSize,
-            spec.RandomFlip, spec.CaptionDropout, objective, random, spec.TimestepBias, spec.MultiresNoise);
+            spec.RandomFlip, spec.CaptionDropout, objective, random, spec.TimestepBias, spec.MultiresNoise, spec.LayoutShift);
         Tensor context;
         if (parts.TrainsTextEncoder) context = parts.TextEncoder.PromptEmbeddings(ids);
         else using (no_grad()) context = parts.TextEncoder.PromptEmbeddings(ids);

@@ -69,6 +69,9 @@ public sealed record DiffusionTrainingOptions
     /// <summary>Coarse noise added to the training noise (off by default).</summary>
     public MultiresNoise MultiresNoise { get; init; } = new();
 
+    /// <summary>The noisiest inputs made from a rolled copy of the clean latent, so the layout comes from the caption (off by default).</summary>
+    public LayoutShift LayoutShift { get; init; } = new();
+
     public SampleSettings Samples { get; init; } = new();
 
     /// <summary>Prompt adherence measured during training (shapes data only); off unless <see cref="AdherenceSettings.Every"/> is set.</summary>
@@ -89,6 +92,7 @@ public sealed record DiffusionTrainingOptions
         if (VocabSize < BpeTrainer.BaseVocabSize) throw new LatentSharpException($"the vocabulary needs at least {BpeTrainer.BaseVocabSize} tokens (got {VocabSize})");
         TimestepBias.Validate();
         MultiresNoise.Validate();
+        LayoutShift.Validate();
         Optimization.Validate();
         Samples.Validate();
         Evaluation.Validate();

@@ -59,11 +59,13 @@ public class TrainCommandTests : IDisposable
         Assert.Equal(0, Program.Main(["train", "unet", .. Tiny("--out", temp["run"], "--vae", temp["vae"], "--unet-config", temp["unet.json"],
             "--text-encoder-config", temp["text.json"], "--vocab-size", "600", "--scheduler-config", temp["scheduler.json"],
             "--eval-every", "1", "--eval-prompts", "2", "--eval-seeds", "1", "--snr-gamma", "5", "--snr-floor", "1",
-            "--timestep-bias", "later", "--timestep-bias-multiplier", "4", "--timestep-bias-portion", "0.3")]));
+            "--timestep-bias", "later", "--timestep-bias-multiplier", "4", "--timestep-bias-portion", "0.3",
+            "--layout-shift-from", "700", "--layout-shift-full", "900")]));
         Assert.Equal(2, File.ReadAllLines(temp["run/eval.jsonl"]).Length);
         var run = ConfigJson.Read<LatentSharp.Training.DiffusionTrainingOptions>(temp["run/run.json"]);
         Assert.Equal(1, run.SnrFloor);
         Assert.Equal(new LatentSharp.Training.TimestepBias { Strategy = "later", Multiplier = 4, Portion = 0.3 }, run.TimestepBias);
+        Assert.Equal(new LatentSharp.Training.LayoutShift { From = 700, Full = 900 }, run.LayoutShift);
         PictureAssert.IsChart(temp["run/eval.png"], minColours: 3);
         string exported = File.ReadAllText(temp["run/model/scheduler/scheduler_config.json"]);
         Assert.Contains("\"v_prediction\"", exported);
@@ -134,6 +136,7 @@ public class TrainCommandTests : IDisposable
     [InlineData("--snr-floor", "0")]
     [InlineData("--timestep-bias", "middle")]
     [InlineData("--timestep-bias-portion", "1.5")]
+    [InlineData("--layout-shift-from", "-1")]
     public void BadOptionsAreUsageErrors(string option, string value) =>
         Assert.Equal(2, Program.Main(["train", "unet", .. Tiny("--out", temp["run"], "--vae", temp["vae"], option, value)]));
 

@@ -88,4 +88,26 @@ public class DiffusionObjectiveTests
         double expected = 0.01 * (prediction == DiffusionObjective.Epsilon ? 1 / Math.Sqrt(Snr(t)) : Math.Sqrt(1 / (1 + Snr(t))));
         Assert.Equal(expected, (clean - off).narrow(0, 0, 1).mean().item<float>(), expected * 1e-2 + 1e-4);
     }
+
+    [Theory]
+    [InlineData(DiffusionObjective.Epsilon, 999)]
+    [InlineData(DiffusionObjective.Epsilon, 300)]
+    [InlineData(DiffusionObjective.Velocity, 999)]
+    [InlineData(DiffusionObjective.Velocity, 10)]
+    public void WithAnotherLatentNoisedTheTargetStillLeadsBackToTheCleanOne(string prediction, long t)
+    {
+        using var objective = new DiffusionObjective(Schedule, prediction);
+        using var clean = randn(2, 4, 3, 3, generator: new Generator(2));
+        using var noised = clean.roll([1, 2], [2, 3]);
+        using var noise = randn(2, 4, 3, 3, generator: new Generator(3));
+        using var timesteps = tensor(new[] { t, t / 2 });
+        var (noisy, target) = objective.Corrupt(clean, noise, timesteps, noised);
+        using var _n = noisy;
+        using var _t = target;
+        var (plain, _) = objective.Corrupt(noised, noise, timesteps);
+        using var _p = plain;
+        Assert.True(noisy.allclose(plain), "the input is the noised latent's");
+        using var estimate = objective.CleanEstimate(noisy, target, timesteps);
+        Assert.True(estimate.allclose(clean, rtol: 1e-3, atol: 1e-3), $"max error {(estimate - clean).abs().max().item<float>()}");
+    }
 }
