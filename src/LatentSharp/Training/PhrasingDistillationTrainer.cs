@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LatentSharp.Checkpoints;
 using LatentSharp.Imaging;
 using LatentSharp.Schedulers;
@@ -30,50 +29,32 @@ public sealed record PhrasingDistances(long Step, IReadOnlyList<double> Phrasing
 /// words away (I14); teaching the encoder that the phrasings mean the same thing leaves the U-Net as it is.
 /// </para>
 /// </summary>
-public sealed class PhrasingDistillationTrainer : Trainer
+public sealed class PhrasingDistillationTrainer : TextEncoderFineTuner
 {
     public const string Kind = "phrasings";
     const ulong ImageStream = 0x7041_5e5eUL, PhrasingStream = 0x7041_5e5fUL, EvaluationStream = 0x7041_5e60UL;
     const int EvaluationImages = 32;
-    static readonly JsonSerializerOptions Compact = new(ConfigJson.Options) { WriteIndented = false };
 
     readonly PhrasingDistillationOptions spec;
-    readonly StableDiffusionModel model;
-    readonly StableDiffusionModel original;
-    readonly ClipTokenizer tokenizer;
     readonly DiffusionObjective objective;
     readonly ShapesDataset images;
     readonly ShapesDataset evaluationImages;
-    readonly Tensor emptyCaption;
 
     PhrasingDistillationTrainer(TrainingRunFolder run, PhrasingDistillationOptions spec, StableDiffusionModel model, StableDiffusionModel original,
-        ClipTokenizer tokenizer) : base(run, spec.Optimization, TextEncoderGroup(model))
+        ClipTokenizer tokenizer) : base(run, spec.Optimization, model, original, tokenizer)
     {
         this.spec = spec;
-        this.model = model;
-        this.original = original;
-        this.tokenizer = tokenizer;
         var schedule = SchedulerConfig.FromJson(model.SchedulerConfigJson);
         objective = new DiffusionObjective(schedule, PredictionType(schedule));
         images = new ShapesDataset(spec.Optimization.Seed ^ ImageStream, ImageSize(model)) { SmallShare = spec.SmallShare };
         evaluationImages = new ShapesDataset(EvaluationStream, ImageSize(model));
-        emptyCaption = tokenizer.EncodeBatch([""]);
-    }
-
-    static ModuleGroup TextEncoderGroup(StableDiffusionModel model)
-    {
-        // The student's gradient flows through the U-Net to the contexts; the U-Net's and autoencoder's own weights stay put.
-        foreach (var parameter in model.Unet.parameters().Concat(model.Vae.parameters())) parameter.requires_grad = false;
-        foreach (var parameter in model.TextEncoder.parameters()) parameter.requires_grad = true;
-        return new ModuleGroup(("text_encoder", model.TextEncoder));
     }
 
     static string PredictionType(SchedulerConfig schedule) => schedule.PredictionType ?? DiffusionObjective.Epsilon;
 
-    /// <summary>Refuses a model this trainer cannot run, before a run folder is made for it.</summary>
+    /// <summary>Refuses a model this trainer cannot run (besides SDXL's two encoders), before a run folder is made for it.</summary>
     static void Check(StableDiffusionModel model, string path)
     {
-        if (model.TextEncoder2 != null) throw new LatentSharpException($"{path}: phrasings trains SD 1.x/2.x models (one text encoder)");
         var schedule = SchedulerConfig.FromJson(model.SchedulerConfigJson);
         if (schedule.RescaleBetasZeroSnr == true && PredictionType(schedule) == DiffusionObjective.Epsilon)
             throw new LatentSharpException($"{path}: an ε-prediction model on a zero-terminal-SNR schedule has no clean estimate at the last timestep");
@@ -82,11 +63,6 @@ public sealed class PhrasingDistillationTrainer : Trainer
 
     static int ImageSize(StableDiffusionModel model) =>
         (model.Unet.Config.SampleSize ?? throw new LatentSharpException($"{model.Name}: the U-Net config has no sample_size")) * model.Vae.Config.DownscaleFactor;
-
-    /// <summary>The model being trained: the base model with the current text encoder (what <see cref="Export"/> writes).</summary>
-    public StableDiffusionModel Model => model;
-
-    public ClipTokenizer Tokenizer => tokenizer;
 
     protected override string Title => FormattableString.Invariant($"phrasing distillation loss (paraphrase's clean-estimate MSE + {spec.HoldWeight} × the canonical caption's and the empty context's)");
 
@@ -97,22 +73,15 @@ public sealed class PhrasingDistillationTrainer : Trainer
     {
         options.Validate();
         var run = new TrainingRunFolder(runFolder);
-        var (model, original, tokenizer) = Load(options.BaseModel);   // a model that does not load leaves no run folder behind
-        try
+        return WithBaseModel(options.BaseModel, Kind, Check, (model, original, tokenizer) =>
         {
-            run.Create(options, Kind);
+            run.Create(options, Kind);   // once the model has loaded: one that does not leaves no run folder behind
             var trainer = new PhrasingDistillationTrainer(run, options, model, original, tokenizer);
             var before = trainer.Measure();
             trainer.Record(before);   // step 0 of the curve: where the base encoder starts
             report?.Invoke($"{options.BaseModel}: {Describe(before)}");
             return trainer;
-        }
-        catch
-        {
-            model.Dispose();
-            original.Dispose();
-            throw;
-        }
+        });
     }
 
     /// <summary>Continues the run in <paramref name="runFolder"/> from its newest checkpoint.</summary>
@@ -120,34 +89,8 @@ public sealed class PhrasingDistillationTrainer : Trainer
     {
         var run = new TrainingRunFolder(runFolder);
         var spec = run.Read<PhrasingDistillationOptions>(Kind).Validate();
-        var (model, original, tokenizer) = Load(spec.BaseModel);
-        try
-        {
-            return Restored(new PhrasingDistillationTrainer(run, spec, model, original, tokenizer));
-        }
-        catch
-        {
-            model.Dispose();
-            original.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>The model to train and a second copy whose frozen text encoder gives the teacher's and the hold term's contexts.</summary>
-    static (StableDiffusionModel Model, StableDiffusionModel Original, ClipTokenizer Tokenizer) Load(string path)
-    {
-        var model = StableDiffusionModel.Load(path);
-        try
-        {
-            Check(model, path);
-            var tokenizer = ClipTokenizer.FromFolder(model.RequireTokenizerPath());
-            return (model, StableDiffusionModel.Load(path), tokenizer);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return WithBaseModel(spec.BaseModel, Kind, Check,
+            (model, original, tokenizer) => Restored(new PhrasingDistillationTrainer(run, spec, model, original, tokenizer)));
     }
 
     protected override Tensor Loss(long step, int microBatch, Generator random)
@@ -156,21 +99,21 @@ public sealed class PhrasingDistillationTrainer : Trainer
         var examples = Examples(batchIndex);
         using var scope = NewDisposeScope();
         var noisy = Noised(examples.Select(e => e.Sample.Image).ToList(), random, out var timesteps);
-        var canonicalIds = tokenizer.EncodeBatch(examples.Select(e => ShapesCaptions.Paraphrase(e.Sample.Spec, 0)).ToList());
-        var paraphraseIds = tokenizer.EncodeBatch(examples.Select(e => ShapesCaptions.Paraphrase(e.Sample.Spec, e.Phrasing)).ToList());
+        var canonicalIds = Tokenizer.EncodeBatch(examples.Select(e => ShapesCaptions.Paraphrase(e.Sample.Spec, 0)).ToList());
+        var paraphraseIds = Tokenizer.EncodeBatch(examples.Select(e => ShapesCaptions.Paraphrase(e.Sample.Spec, e.Phrasing)).ToList());
         int batch = examples.Count;
         Tensor teacher, emptyTarget;
         using (no_grad())
         {
-            teacher = CleanEstimate(noisy, timesteps, original.TextEncoder.PromptEmbeddings(canonicalIds));
-            emptyTarget = original.TextEncoder.PromptEmbeddings(emptyCaption);
+            teacher = CleanEstimate(noisy, timesteps, Original.TextEncoder.PromptEmbeddings(canonicalIds));
+            emptyTarget = Original.TextEncoder.PromptEmbeddings(EmptyCaption);
         }
         // One pass for the paraphrases and the canonical captions: the canonical ones must keep making the teacher's estimate.
         // The empty caption is held by its context: held by its estimate as well (D3), the paraphrases learned far less.
-        var student = CleanEstimate(cat([noisy, noisy]), cat([timesteps, timesteps]), model.TextEncoder.PromptEmbeddings(cat([paraphraseIds, canonicalIds])));
+        var student = CleanEstimate(cat([noisy, noisy]), cat([timesteps, timesteps]), Model.TextEncoder.PromptEmbeddings(cat([paraphraseIds, canonicalIds])));
         var phrasing = nn.functional.mse_loss(student.narrow(0, 0, batch), teacher);
         var hold = nn.functional.mse_loss(student.narrow(0, batch, batch), teacher)
-                   + nn.functional.mse_loss(model.TextEncoder.PromptEmbeddings(emptyCaption), emptyTarget);
+                   + nn.functional.mse_loss(Model.TextEncoder.PromptEmbeddings(EmptyCaption), emptyTarget);
         return (phrasing + spec.HoldWeight * hold).MoveToOuterDisposeScope();
     }
 
@@ -193,8 +136,8 @@ public sealed class PhrasingDistillationTrainer : Trainer
         using (no_grad())
         {
             using var pixels = ImageTensors.ToModelSpace(pictures);
-            using var posterior = model.Vae.Encode(pixels);
-            clean = posterior.Sample(random) * model.Vae.Config.ScalingFactor;
+            using var posterior = Model.Vae.Encode(pixels);
+            clean = posterior.Sample(random) * Model.Vae.Config.ScalingFactor;
         }
         timesteps = spec.TimestepBias.Draw(objective.NumTrainTimesteps, pictures.Count, random);
         var (noisy, _) = objective.Corrupt(clean, randn(clean.shape, generator: random), timesteps);
@@ -202,7 +145,7 @@ public sealed class PhrasingDistillationTrainer : Trainer
     }
 
     Tensor CleanEstimate(Tensor noisy, Tensor timesteps, Tensor context) =>
-        objective.CleanEstimate(noisy, model.Unet.forward(noisy, timesteps, context), timesteps);
+        objective.CleanEstimate(noisy, Model.Unet.forward(noisy, timesteps, context), timesteps);
 
     /// <summary>
     /// Every phrasing's distance to the canonical caption on a fixed set of images at the noisiest timestep, where the cell is
@@ -216,20 +159,20 @@ public sealed class PhrasingDistillationTrainer : Trainer
         using var random = new Generator(EvaluationStream);
         Tensor clean;
         using (var pixels = ImageTensors.ToModelSpace(samples.Select(s => s.Image).ToList()))
-        using (var posterior = model.Vae.Encode(pixels))
-            clean = posterior.Mean * model.Vae.Config.ScalingFactor;
+        using (var posterior = Model.Vae.Encode(pixels))
+            clean = posterior.Mean * Model.Vae.Config.ScalingFactor;
         var timesteps = full([EvaluationImages], objective.NumTrainTimesteps - 1, ScalarType.Int64);
         var (noisy, _) = objective.Corrupt(clean, randn(clean.shape, generator: random), timesteps);
         var teacher = CleanEstimate(noisy, timesteps,
-            original.TextEncoder.PromptEmbeddings(tokenizer.EncodeBatch(samples.Select(s => ShapesCaptions.Paraphrase(s.Spec, 0)).ToList())));
+            Original.TextEncoder.PromptEmbeddings(Tokenizer.EncodeBatch(samples.Select(s => ShapesCaptions.Paraphrase(s.Spec, 0)).ToList())));
         var distances = Enumerable.Range(0, ShapesCaptions.ParaphraseCount).Select(phrasing =>
         {
-            var ids = tokenizer.EncodeBatch(samples.Select(s => ShapesCaptions.Paraphrase(s.Spec, phrasing)).ToList());
-            return Distance(CleanEstimate(noisy, timesteps, model.TextEncoder.PromptEmbeddings(ids)), teacher);
+            var ids = Tokenizer.EncodeBatch(samples.Select(s => ShapesCaptions.Paraphrase(s.Spec, phrasing)).ToList());
+            return Distance(CleanEstimate(noisy, timesteps, Model.TextEncoder.PromptEmbeddings(ids)), teacher);
         }).ToList();
-        var emptyIds = emptyCaption.expand(EvaluationImages, -1);
-        double unconditional = Distance(CleanEstimate(noisy, timesteps, model.TextEncoder.PromptEmbeddings(emptyIds)),
-            CleanEstimate(noisy, timesteps, original.TextEncoder.PromptEmbeddings(emptyIds)));
+        var emptyIds = EmptyCaption.expand(EvaluationImages, -1);
+        double unconditional = Distance(CleanEstimate(noisy, timesteps, Model.TextEncoder.PromptEmbeddings(emptyIds)),
+            CleanEstimate(noisy, timesteps, Original.TextEncoder.PromptEmbeddings(emptyIds)));
         return new PhrasingDistances(State.Step, distances, unconditional);
     }
 
@@ -244,13 +187,12 @@ public sealed class PhrasingDistillationTrainer : Trainer
 
     void Record(PhrasingDistances distances)
     {
-        File.AppendAllText(Run.EvalLog, JsonSerializer.Serialize(distances, Compact) + "\n");
+        AppendEvaluation(distances);
         PlotDistances(ReadEvaluations(), Run.EvalPlot);
     }
 
     /// <summary>The measurements so far (eval.jsonl), oldest first.</summary>
-    public IReadOnlyList<PhrasingDistances> ReadEvaluations() => !File.Exists(Run.EvalLog) ? [] :
-        File.ReadLines(Run.EvalLog).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<PhrasingDistances>(l, Compact)!).ToList();
+    public IReadOnlyList<PhrasingDistances> ReadEvaluations() => ReadEvaluationLog<PhrasingDistances>();
 
     static void PlotDistances(IReadOnlyList<PhrasingDistances> points, string path) =>
         new LineChart
@@ -272,18 +214,12 @@ public sealed class PhrasingDistillationTrainer : Trainer
     {
         var spec = new ShapeSpec(ShapeKind.Star, ShapeColor.Yellow, ShapeColor.Blue, ShapeSize.Small, GridPosition.Top);
         var prompts = Enumerable.Range(0, ShapesCaptions.ParaphraseCount).Select(p => ShapesCaptions.Paraphrase(spec, p)).ToList();
-        PngWriter.Write(path, SampleGrid.Render(model, tokenizer, new SampleSettings { Prompts = prompts }));
+        PngWriter.Write(path, SampleGrid.Render(Model, Tokenizer, new SampleSettings { Prompts = prompts }));
     }
-
-    /// <summary>Writes the base model with the trained text encoder as a diffusers pipeline folder.</summary>
-    public void Export(string folder, ScalarType? dtype = null) => model.Save(folder, dtype);
 
     public override void Dispose()
     {
         base.Dispose();
-        emptyCaption.Dispose();
         objective.Dispose();
-        model.Dispose();
-        original.Dispose();
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LatentSharp.Checkpoints;
 using LatentSharp.Imaging;
 using LatentSharp.Shapes;
@@ -19,46 +18,25 @@ namespace LatentSharp.Training;
 /// "row and column", H1, I1–I5). Only the seen colour–shape pairs are drawn, so held-out pairs stay held out.
 /// </para>
 /// </summary>
-public sealed class PositionContrastTrainer : Trainer
+public sealed class PositionContrastTrainer : TextEncoderFineTuner
 {
     public const string Kind = "position-words";
     const ulong PairStream = 0x9051_7105UL;
-    static readonly JsonSerializerOptions Compact = new(ConfigJson.Options) { WriteIndented = false };
 
     readonly PositionContrastOptions spec;
-    readonly StableDiffusionModel model;
-    readonly StableDiffusionModel original;
-    readonly ClipTokenizer tokenizer;
     readonly IReadOnlyList<(ShapeKind Shape, ShapeColor Color)> seenPairs;
-    readonly Tensor emptyCaption;
 
     PositionContrastTrainer(TrainingRunFolder run, PositionContrastOptions spec, StableDiffusionModel model, StableDiffusionModel original,
-        ClipTokenizer tokenizer) : base(run, spec.Optimization, TextEncoderGroup(model))
+        ClipTokenizer tokenizer) : base(run, spec.Optimization, model, original, tokenizer)
     {
         this.spec = spec;
-        this.model = model;
-        this.original = original;
-        this.tokenizer = tokenizer;
         Margin = spec.Margin ?? throw new InvalidOperationException("the run's margin is resolved when it is created");
         seenPairs = ShapesVocabulary.Shapes.SelectMany(s => ShapesVocabulary.Colors.Select(c => (s, c)))
             .Where(p => !ShapesVocabulary.IsHeldOut(p.s, p.c)).ToList();
-        emptyCaption = tokenizer.EncodeBatch([""]);
-    }
-
-    static ModuleGroup TextEncoderGroup(StableDiffusionModel model)
-    {
-        foreach (var parameter in model.TextEncoder.parameters()) parameter.requires_grad = true;
-        return new ModuleGroup(("text_encoder", model.TextEncoder));
     }
 
     /// <summary>The context distance the pairs are pushed to.</summary>
     public double Margin { get; }
-
-    /// <summary>The model being trained: the base model with the current text encoder (what <see cref="Export"/> writes).</summary>
-    public StableDiffusionModel Model => model;
-
-    /// <summary>The base model's tokenizer, which the captions are encoded with.</summary>
-    public ClipTokenizer Tokenizer => tokenizer;
 
     protected override string Title => FormattableString.Invariant($"position-word contrast loss (margin {Margin:F2}, distillation {spec.DistillationWeight})");
 
@@ -69,10 +47,9 @@ public sealed class PositionContrastTrainer : Trainer
     {
         options.Validate();
         var run = new TrainingRunFolder(runFolder);
-        var (model, original, tokenizer) = Load(options.BaseModel);   // a model that does not load leaves no run folder behind
-        try
+        return WithBaseModel(options.BaseModel, Kind, check: null, (model, original, tokenizer) =>
         {
-            run.Create(options, Kind);
+            run.Create(options, Kind);   // once the model has loaded: one that does not leaves no run folder behind
             var before = ContextDistances.Measure(original.TextEncoder, tokenizer);
             report?.Invoke($"{options.BaseModel}'s text encoder: {before}");
             var resolved = options with { Margin = options.Margin ?? before.Color };
@@ -83,13 +60,7 @@ public sealed class PositionContrastTrainer : Trainer
             var trainer = new PositionContrastTrainer(run, resolved, model, original, tokenizer);
             trainer.Record(before);   // step 0 of the curve: where the base encoder starts
             return trainer;
-        }
-        catch
-        {
-            model.Dispose();
-            original.Dispose();
-            throw;
-        }
+        });
     }
 
     /// <summary>Continues the run in <paramref name="runFolder"/> from its newest checkpoint.</summary>
@@ -98,34 +69,8 @@ public sealed class PositionContrastTrainer : Trainer
         var run = new TrainingRunFolder(runFolder);
         var spec = run.Read<PositionContrastOptions>(Kind).Validate();
         if (spec.Margin is null) throw new LatentSharpException($"{run.RunFile}: no margin recorded");
-        var (model, original, tokenizer) = Load(spec.BaseModel);
-        try
-        {
-            return Restored(new PositionContrastTrainer(run, spec, model, original, tokenizer));
-        }
-        catch
-        {
-            model.Dispose();
-            original.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>The model to train and a second copy whose frozen text encoder is the distillation target.</summary>
-    static (StableDiffusionModel Model, StableDiffusionModel Original, ClipTokenizer Tokenizer) Load(string path)
-    {
-        var model = StableDiffusionModel.Load(path);
-        try
-        {
-            if (model.TextEncoder2 != null) throw new LatentSharpException($"{path}: position-words trains SD 1.x/2.x models (one text encoder)");
-            var tokenizer = ClipTokenizer.FromFolder(model.RequireTokenizerPath());
-            return (model, StableDiffusionModel.Load(path), tokenizer);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return WithBaseModel(spec.BaseModel, Kind, check: null,
+            (model, original, tokenizer) => Restored(new PositionContrastTrainer(run, spec, model, original, tokenizer)));
     }
 
     protected override Tensor Loss(long step, int microBatch, Generator random)
@@ -133,12 +78,12 @@ public sealed class PositionContrastTrainer : Trainer
         var pairs = CaptionPairs(step * Options.GradientAccumulation + microBatch);
         int batch = pairs.Count;
         using var ids = cat([
-            tokenizer.EncodeBatch(pairs.Select(p => ShapesCaptions.Paraphrase(p.First, p.Phrasing)).ToList()),
-            tokenizer.EncodeBatch(pairs.Select(p => ShapesCaptions.Paraphrase(p.Second, p.Phrasing)).ToList()),
-            emptyCaption]);
-        var contexts = model.TextEncoder.forward(ids).LastHiddenState;
+            Tokenizer.EncodeBatch(pairs.Select(p => ShapesCaptions.Paraphrase(p.First, p.Phrasing)).ToList()),
+            Tokenizer.EncodeBatch(pairs.Select(p => ShapesCaptions.Paraphrase(p.Second, p.Phrasing)).ToList()),
+            EmptyCaption]);
+        var contexts = Model.TextEncoder.forward(ids).LastHiddenState;
         Tensor target;
-        using (no_grad()) target = original.TextEncoder.forward(ids).LastHiddenState;
+        using (no_grad()) target = Original.TextEncoder.forward(ids).LastHiddenState;
         double marginSquared = Margin * Margin;
         var distillation = (contexts - target).pow(2).sum([1, 2]).mean() / marginSquared;
         var distance = ContextDistances.PairDistance(contexts.narrow(0, 0, batch), contexts.narrow(0, batch, batch));
@@ -180,20 +125,19 @@ public sealed class PositionContrastTrainer : Trainer
         {
             Title = FormattableString.Invariant($"context distance between position captions, step {State.Step} (margin {Margin:F1})"),
             Labels = ShapesVocabulary.Positions.Select(ShapesVocabulary.Slug).ToList(),
-            Values = ContextDistances.PositionMatrix(model.TextEncoder, tokenizer),
+            Values = ContextDistances.PositionMatrix(Model.TextEncoder, Tokenizer),
         }.Save(path);
 
-    protected override void WriteEvaluation() => Record(ContextDistances.Measure(model.TextEncoder, tokenizer, State.Step));
+    protected override void WriteEvaluation() => Record(ContextDistances.Measure(Model.TextEncoder, Tokenizer, State.Step));
 
     void Record(ContextDistances distances)
     {
-        File.AppendAllText(Run.EvalLog, JsonSerializer.Serialize(distances, Compact) + "\n");
+        AppendEvaluation(distances);
         PlotDistances(ReadEvaluations(), Margin, Run.EvalPlot);
     }
 
     /// <summary>The measurements so far (eval.jsonl), oldest first.</summary>
-    public IReadOnlyList<ContextDistances> ReadEvaluations() => !File.Exists(Run.EvalLog) ? [] :
-        File.ReadLines(Run.EvalLog).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<ContextDistances>(l, Compact)!).ToList();
+    public IReadOnlyList<ContextDistances> ReadEvaluations() => ReadEvaluationLog<ContextDistances>();
 
     static void PlotDistances(IReadOnlyList<ContextDistances> points, double margin, string path)
     {
@@ -213,16 +157,5 @@ public sealed class PositionContrastTrainer : Trainer
                 new PlotSeries("margin", [(0, margin), (Math.Max(1, points[^1].Step), margin)], Dashed: true),
             ],
         }.Save(path);
-    }
-
-    /// <summary>Writes the base model with the trained text encoder as a diffusers pipeline folder.</summary>
-    public void Export(string folder, ScalarType? dtype = null) => model.Save(folder, dtype);
-
-    public override void Dispose()
-    {
-        base.Dispose();
-        emptyCaption.Dispose();
-        model.Dispose();
-        original.Dispose();
     }
 }
