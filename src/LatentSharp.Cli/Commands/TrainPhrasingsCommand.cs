@@ -36,52 +36,21 @@ public sealed class TrainPhrasingsCommand : SdCommand
     {
         foreach (var option in new Option[] { training.Out, training.Resume, training.ExportOnly, baseModel, holdWeight, smallShare, evalEvery }.Concat(timestepBias.All))
             Add(option);
-        // Images are generated, and no weight average: the hold term is what steadies the weights.
-        var unused = new Option[] { training.Resolution, training.NoCenterCrop, training.RandomFlip, training.EmaDecay };
-        foreach (var option in training.Trailing.Except(unused)) Add(option);
+        foreach (var option in TextEncoderFineTuning.Trailing(training)) Add(option);
     }
 
-    protected override int Run(ParseResult parse)
-    {
-        string output = parse.GetValue(training.Out)!;
-        var (resume, exportOnly) = training.Mode(parse);
-        var target = ExportTarget.Choose(parse, training, output, "model", resume);
-        var dtype = training.ExportDtype.Convert(target.Dtype);
-        training.ApplyThreads(parse);
-
-        PhrasingDistillationTrainer trainer;
-        if (resume)
+    protected override int Run(ParseResult parse) => TextEncoderFineTuning.Run(parse, training, "train phrasings",
+        [baseModel, holdWeight, smallShare, evalEvery, .. timestepBias.All],
+        create: output => PhrasingDistillationTrainer.Create(output, new PhrasingDistillationOptions
         {
-            training.RejectRunOptions(parse, [baseModel, holdWeight, smallShare, evalEvery, .. timestepBias.All]);
-            trainer = PhrasingDistillationTrainer.Resume(output, TrainingConsole.Report);
-            training.ApplyRunThreads(parse, trainer.Options);
-        }
-        else
-        {
-            trainer = PhrasingDistillationTrainer.Create(output, new PhrasingDistillationOptions
-            {
-                BaseModel = parse.GetValue(baseModel) ?? throw new UsageException("--base-model is required (or --resume)"),
-                HoldWeight = parse.GetValue(holdWeight),
-                SmallShare = parse.GetValue(smallShare),
-                TimestepBias = timestepBias.Read(parse),
-                EvaluateEvery = parse.GetValue(evalEvery),
-                Optimization = training.Optimization(parse) with { EmaDecay = 0 },
-            }, TrainingConsole.Report);
-        }
-        using (trainer)
-        {
-            target.Record(output);
-            return TrainingConsole.Run(trainer, "train phrasings", $"sd train phrasings --out {output} --resume", exportOnly, () =>
-            {
-                Console.WriteLine(PhrasingDistillationTrainer.Describe(trainer.Measure()));
-                if (Directory.Exists(target.Path) && Directory.EnumerateFileSystemEntries(target.Path).Any())
-                {
-                    Console.WriteLine($"{target.Path} exists; not overwritten");
-                    return;
-                }
-                trainer.Export(target.Path, dtype);
-                Console.WriteLine($"wrote {target.Path}; next: sd eval --model {target.Path}");
-            });
-        }
-    }
+            BaseModel = parse.GetValue(baseModel) ?? throw new UsageException("--base-model is required (or --resume)"),
+            HoldWeight = parse.GetValue(holdWeight),
+            SmallShare = parse.GetValue(smallShare),
+            TimestepBias = timestepBias.Read(parse),
+            EvaluateEvery = parse.GetValue(evalEvery),
+            Optimization = training.Optimization(parse) with { EmaDecay = 0 },
+        }, TrainingConsole.Report),
+        resume: output => PhrasingDistillationTrainer.Resume(output, TrainingConsole.Report),
+        measurement: trainer => PhrasingDistillationTrainer.Describe(trainer.Measure()),
+        next: model => $"sd eval --model {model}");
 }

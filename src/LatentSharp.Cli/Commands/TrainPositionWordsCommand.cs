@@ -38,52 +38,21 @@ public sealed class TrainPositionWordsCommand : SdCommand
     {
         foreach (var option in new Option[] { training.Out, training.Resume, training.ExportOnly, baseModel, margin, distillWeight, pairs, evalEvery })
             Add(option);
-        // No images, and no weight average: the distillation term is what steadies the weights.
-        var unused = new Option[] { training.Resolution, training.NoCenterCrop, training.RandomFlip, training.EmaDecay };
-        foreach (var option in training.Trailing.Except(unused)) Add(option);
+        foreach (var option in TextEncoderFineTuning.Trailing(training)) Add(option);
     }
 
-    protected override int Run(ParseResult parse)
-    {
-        string output = parse.GetValue(training.Out)!;
-        var (resume, exportOnly) = training.Mode(parse);
-        var target = ExportTarget.Choose(parse, training, output, "model", resume);
-        var dtype = training.ExportDtype.Convert(target.Dtype);
-        training.ApplyThreads(parse);
-
-        PositionContrastTrainer trainer;
-        if (resume)
+    protected override int Run(ParseResult parse) => TextEncoderFineTuning.Run(parse, training, "train position-words",
+        [baseModel, margin, distillWeight, pairs, evalEvery],
+        create: output => PositionContrastTrainer.Create(output, new PositionContrastOptions
         {
-            training.RejectRunOptions(parse, [baseModel, margin, distillWeight, pairs, evalEvery]);
-            trainer = PositionContrastTrainer.Resume(output, TrainingConsole.Report);
-            training.ApplyRunThreads(parse, trainer.Options);
-        }
-        else
-        {
-            trainer = PositionContrastTrainer.Create(output, new PositionContrastOptions
-            {
-                BaseModel = parse.GetValue(baseModel) ?? throw new UsageException("--base-model is required (or --resume)"),
-                Margin = parse.GetValue(margin),
-                DistillationWeight = parse.GetValue(distillWeight),
-                Pairs = pairs.Read(parse),
-                EvaluateEvery = parse.GetValue(evalEvery),
-                Optimization = training.Optimization(parse) with { EmaDecay = 0 },
-            }, TrainingConsole.Report);
-        }
-        using (trainer)
-        {
-            target.Record(output);
-            return TrainingConsole.Run(trainer, "train position-words", $"sd train position-words --out {output} --resume", exportOnly, () =>
-            {
-                Console.WriteLine($"text encoder now: {ContextDistances.Measure(trainer.Model.TextEncoder, trainer.Tokenizer)}");
-                if (Directory.Exists(target.Path) && Directory.EnumerateFileSystemEntries(target.Path).Any())
-                {
-                    Console.WriteLine($"{target.Path} exists; not overwritten");
-                    return;
-                }
-                trainer.Export(target.Path, dtype);
-                Console.WriteLine($"wrote {target.Path}; next: sd train unet --base-model {target.Path} --data DATA …");
-            });
-        }
-    }
+            BaseModel = parse.GetValue(baseModel) ?? throw new UsageException("--base-model is required (or --resume)"),
+            Margin = parse.GetValue(margin),
+            DistillationWeight = parse.GetValue(distillWeight),
+            Pairs = pairs.Read(parse),
+            EvaluateEvery = parse.GetValue(evalEvery),
+            Optimization = training.Optimization(parse) with { EmaDecay = 0 },
+        }, TrainingConsole.Report),
+        resume: output => PositionContrastTrainer.Resume(output, TrainingConsole.Report),
+        measurement: trainer => $"text encoder now: {ContextDistances.Measure(trainer.Model.TextEncoder, trainer.Tokenizer)}",
+        next: model => $"sd train unet --base-model {model} --data DATA …");
 }
