@@ -45,9 +45,9 @@ public abstract class TextEncoderFineTuner : Trainer
     protected Tensor EmptyCaption { get; }
 
     /// <summary>
-    /// Loads the base model at <paramref name="path"/> twice and hands both copies and the tokenizer to <paramref name="build"/>;
-    /// if loading, a refusal or <paramref name="build"/> fails, the copies are disposed (a trainer built and then failing
-    /// disposes them too, which is harmless). Nothing is loaded twice for a model that is refused.
+    /// Loads the base model at <paramref name="path"/> twice and hands both copies and the tokenizer to <paramref name="build"/>,
+    /// which owns them once it returns a trainer; if loading, a refusal or <paramref name="build"/> fails, the copies are disposed.
+    /// A refused model is loaded only once, and <paramref name="build"/> makes the run folder, so a refused one leaves none.
     /// </summary>
     /// <param name="kind">The run's kind, named when a model with two text encoders (SDXL) is refused.</param>
     /// <param name="check">The trainer's own refusals, given the first copy and <paramref name="path"/>.</param>
