@@ -5,9 +5,9 @@ namespace LatentSharp.Training;
 /// <summary>
 /// The training data of a latent diffusion model — cached latents with their captions' token ids, in a run's
 /// <see cref="DataOrder"/> — and how one batch is drawn from it: the examples (mirrored copies at random when
-/// flipping), a latent from each posterior, a timestep (see <see cref="TimestepBias"/>) and noise (see <see cref="MultiresNoise"/>) each, and captions replaced by the empty prompt at
-/// the dropout rate, and — at the noisiest timesteps, if asked — the latent to noise rolled away (see <see cref="LayoutShift"/>) (what makes classifier-free guidance possible). The draws come in this fixed order from the
-/// step's generator, so a resumed run repeats them exactly. The caller keeps ownership of the tensors.
+/// flipping), a latent from each posterior, a timestep (see <see cref="TimestepBias"/>) and noise (see <see cref="MultiresNoise"/>) each, captions replaced by the empty prompt at
+/// the dropout rate (what makes classifier-free guidance possible) and, if asked, the noisiest inputs' latents rolled away
+/// (see <see cref="LayoutShift"/>). The draws come in this fixed order from the step's generator, so a resumed run repeats them exactly. The caller keeps ownership of the tensors.
 /// </summary>
 internal sealed record CaptionedLatents(LatentCache Latents, DataOrder Order, Tensor TokenIds, Tensor EmptyPromptIds, int Originals,
     double ScalingFactor)
