@@ -13,7 +13,7 @@ public sealed class TrainPhrasingsCommand : SdCommand
         "run.json, checkpoints/, samples/ (one caption in every phrasing), train_log.jsonl, loss.png, eval.jsonl, eval.png, model/",
         "model", randomFlip: "", emaDecay: "");
 
-    readonly Option<string?> baseModel = CliOption.OptionalString("--base-model", "the shapes model whose text encoder is fine-tuned (the rest is copied)", "MODEL");
+    readonly Option<string?> baseModel = TextEncoderFineTuning.BaseModelOption();
     readonly Option<double> holdWeight = CliOption.Double("--hold-weight",
         "weight of the terms holding the canonical caption's clean estimate and the empty caption's context to the original encoder's: what keeps the prompts the U-Net follows now",
         Defaults.HoldWeight, 0, 1e6, helpName: "W");
@@ -43,12 +43,12 @@ public sealed class TrainPhrasingsCommand : SdCommand
         [baseModel, holdWeight, smallShare, evalEvery, .. timestepBias.All],
         create: output => PhrasingDistillationTrainer.Create(output, new PhrasingDistillationOptions
         {
-            BaseModel = parse.GetValue(baseModel) ?? throw new UsageException("--base-model is required (or --resume)"),
+            BaseModel = TextEncoderFineTuning.BaseModel(parse, baseModel),
             HoldWeight = parse.GetValue(holdWeight),
             SmallShare = parse.GetValue(smallShare),
             TimestepBias = timestepBias.Read(parse),
             EvaluateEvery = parse.GetValue(evalEvery),
-            Optimization = training.Optimization(parse) with { EmaDecay = 0 },
+            Optimization = TextEncoderFineTuning.Optimization(parse, training),
         }, TrainingConsole.Report),
         resume: output => PhrasingDistillationTrainer.Resume(output, TrainingConsole.Report),
         measurement: trainer => PhrasingDistillationTrainer.Describe(trainer.Measure()),

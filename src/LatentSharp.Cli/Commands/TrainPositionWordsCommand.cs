@@ -14,7 +14,7 @@ public sealed class TrainPositionWordsCommand : SdCommand
     readonly TrainingOptions training = new(Defaults.Optimization, "run.json, checkpoints/, samples/ (distance heatmaps), train_log.jsonl, loss.png, eval.jsonl, eval.png, model/",
         "model", randomFlip: "", emaDecay: "");
 
-    readonly Option<string?> baseModel = CliOption.OptionalString("--base-model", "the shapes model whose text encoder is fine-tuned (the rest is copied)", "MODEL");
+    readonly Option<string?> baseModel = TextEncoderFineTuning.BaseModelOption();
     readonly Option<double?> margin = CliOption.OptionalDouble("--margin",
         "context distance (L2 over the whole 77-token output) two captions naming different cells should reach (default: the base encoder's distance between captions differing only in the colour word)", 1e-6, 1e6);
     readonly Option<double> distillWeight = CliOption.Double("--distill-weight",
@@ -45,12 +45,12 @@ public sealed class TrainPositionWordsCommand : SdCommand
         [baseModel, margin, distillWeight, pairs, evalEvery],
         create: output => PositionContrastTrainer.Create(output, new PositionContrastOptions
         {
-            BaseModel = parse.GetValue(baseModel) ?? throw new UsageException("--base-model is required (or --resume)"),
+            BaseModel = TextEncoderFineTuning.BaseModel(parse, baseModel),
             Margin = parse.GetValue(margin),
             DistillationWeight = parse.GetValue(distillWeight),
             Pairs = pairs.Read(parse),
             EvaluateEvery = parse.GetValue(evalEvery),
-            Optimization = training.Optimization(parse) with { EmaDecay = 0 },
+            Optimization = TextEncoderFineTuning.Optimization(parse, training),
         }, TrainingConsole.Report),
         resume: output => PositionContrastTrainer.Resume(output, TrainingConsole.Report),
         measurement: trainer => $"text encoder now: {ContextDistances.Measure(trainer.Model.TextEncoder, trainer.Tokenizer)}",

@@ -17,6 +17,18 @@ public static class TextEncoderFineTuning
     public static IEnumerable<Option> Trailing(TrainingOptions training) =>
         training.Trailing.Except([training.Resolution, training.NoCenterCrop, training.RandomFlip, training.EmaDecay]);
 
+    /// <summary>--base-model: the model a new run copies, its encoder to be trained.</summary>
+    public static Option<string?> BaseModelOption() =>
+        CliOption.OptionalString("--base-model", "the shapes model whose text encoder is fine-tuned (the rest is copied)", "MODEL");
+
+    /// <summary>The base model of a new run; only --resume may leave it out (run.json has it).</summary>
+    public static string BaseModel(ParseResult parse, Option<string?> baseModel) =>
+        parse.GetValue(baseModel) ?? throw new UsageException("--base-model is required (or --resume)");
+
+    /// <summary>The shared optimizer options, without the weight average these commands do not take (see <see cref="Trailing"/>).</summary>
+    public static OptimizationOptions Optimization(ParseResult parse, TrainingOptions training) =>
+        training.Optimization(parse) with { EmaDecay = 0 };
+
     /// <summary>Starts (or with --resume continues) the run in --out, trains it or only exports it, then measures and exports.</summary>
     /// <param name="command">"train phrasings": the progress label, and the resume hint is <c>sd COMMAND --out RUN --resume</c>.</param>
     /// <param name="runOptions">The command's own options that describe the run: refused on --resume, where run.json has them.</param>
