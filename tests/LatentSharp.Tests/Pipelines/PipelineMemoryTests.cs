@@ -54,6 +54,6 @@ public class PipelineMemoryTests
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        return ProcessMemory.NativeHeapInUseBytes() ?? ProcessMemory.ResidentBytes();
+        return ProcessMemory.NativeHeapInUseBytes() ?? Environment.WorkingSet;
     }
 }

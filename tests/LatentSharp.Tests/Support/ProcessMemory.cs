@@ -2,20 +2,12 @@ using System.Runtime.InteropServices;
 
 namespace LatentSharp.Tests.Support;
 
-/// <summary>The test process's memory: resident pages, and the bytes native code holds from malloc.</summary>
+/// <summary>
+/// The test process's native heap. Its resident memory is <see cref="Environment.WorkingSet"/> (VmRSS on Linux);
+/// LatentSharp.Cli.Benchmarking.ProcessMemory reads the peak for `sd bench`.
+/// </summary>
 public static class ProcessMemory
 {
-    /// <summary>Resident memory, from /proc (Linux) or the runtime's working set elsewhere.</summary>
-    public static long ResidentBytes()
-    {
-        const string status = "/proc/self/status";
-        if (File.Exists(status))
-            foreach (var line in File.ReadLines(status))
-                if (line.StartsWith("VmRSS:"))
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-        return Environment.WorkingSet;
-    }
-
     /// <summary>
     /// Bytes allocated by malloc and not yet freed, over every arena (glibc's mallinfo2: in-use chunks plus mmapped
     /// blocks), or null where there is no glibc. Unlike resident memory it does not move when the allocator keeps freed
